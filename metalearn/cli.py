@@ -1,0 +1,115 @@
+"""The ``metalearn`` command line: thin click commands over the library.
+
+Every command is a few lines: parse options, call one library function,
+print its result. A :class:`~metalearn.exceptions.MetaLearnError` becomes a
+one-line ``Error: ...`` on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from metalearn._version import __version__
+from metalearn.exceptions import MetaLearnError
+
+EXIT_USAGE = 2
+
+
+class MetaLearnGroup(click.Group):
+    """A click group that reports MetaLearnError as one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MetaLearnError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
+
+
+kb_option = click.option(
+    "--kb",
+    "kb_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Knowledge base file. Default: $METALEARN_KB, else the per-user data directory "
+    "(created from the bundled seed on first use).",
+)
+target_option = click.option(
+    "--target", "-t", default=None, help="Target column. Default: the OpenML default target, else the last column."
+)
+task_option = click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    default=None,
+    help="Override the task inferred from the target.",
+)
+
+
+@click.group(cls=MetaLearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="metalearn")
+def main() -> None:
+    """metalearn: meta-learning recommendations for tabular machine learning.
+
+    DATA arguments take a CSV/TSV, Parquet or ARFF file, or openml:<dataset id>.
+    """
+
+
+# --- characterize ---------------------------------------------------------
+@main.command()
+@click.argument("data")
+@target_option
+@task_option
+@click.option("--json", "as_json", is_flag=True, help="Print the meta-features as one JSON object.")
+@click.option(
+    "--groups",
+    default=None,
+    help="Comma-separated meta-feature groups to compute (default: all). See `metalearn.characterize` for the list.",
+)
+def characterize(data, target, task, as_json, groups):
+    """Compute the meta-features of DATA, under OpenML's quality names."""
+    raise click.UsageError("characterize is not available yet")
+
+
+# --- recommend ------------------------------------------------------------
+@main.command()
+@click.argument("data")
+@target_option
+@task_option
+@kb_option
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of recommendations.")
+@click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
+@click.option("--json", "as_json", is_flag=True, help="Print the recommendations as JSON.")
+@click.option("--explain", is_flag=True, help="Also show the nearest datasets and the meta-features that made them near.")
+def recommend(data, target, task, kb_path, top, metric, as_json, explain):
+    """Recommend algorithm configurations for DATA from the knowledge base."""
+    raise click.UsageError("recommend is not available yet")
+
+
+# --- search ---------------------------------------------------------------
+@main.command()
+@click.argument("data")
+@target_option
+@task_option
+@kb_option
+@click.option("--trials", type=click.IntRange(1), default=None, help="Number of trials (default 50 unless --time-budget).")
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None, help="Wall-clock budget in seconds.")
+def search(data, target, task, kb_path, trials, time_budget):
+    """Search for the best configuration on DATA, warm-started from the knowledge base."""
+    raise click.UsageError("search is not available yet")
+
+
+# --- kb -------------------------------------------------------------------
+@main.group(cls=MetaLearnGroup)
+def kb() -> None:
+    """Inspect, check, export and grow the knowledge base."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
