@@ -61,6 +61,52 @@ def main() -> None:
     """
 
 
+# --- inspect ---------------------------------------------------------------
+def _load(data: str, target: str | None, task: str | None, encoding: str = "utf-8"):
+    """Load DATA and print its warnings to stderr (shared by the commands)."""
+    from metalearn.data import load_dataset
+
+    dataset = load_dataset(data, target=target, task=task, encoding=encoding)
+    for line in dataset.warnings:
+        click.echo(f"Warning: {line}", err=True)
+    return dataset
+
+
+encoding_option = click.option(
+    "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV/ARFF files (e.g. latin-1)."
+)
+
+
+@main.command()
+@click.argument("data")
+@target_option
+@task_option
+@encoding_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def inspect(data, target, task, encoding, as_json):
+    """Load and validate DATA: rows, columns, task, flagged columns, warnings."""
+    ds = _load(data, target, task, encoding)
+    summary = {
+        "name": ds.name,
+        "source": ds.source,
+        "rows": ds.n_rows,
+        "features": ds.n_features,
+        "categorical_features": len(ds.categorical_columns),
+        "target": ds.target,
+        "task": ds.task,
+        "content_hash": ds.content_hash,
+        "flags": {k: list(v) for k, v in ds.flags.items()},
+        "warnings": list(ds.warnings),
+    }
+    if as_json:
+        _echo_json(summary)
+        return
+    for key in ("name", "source", "rows", "features", "categorical_features", "target", "task", "content_hash"):
+        click.echo(f"{key:>22}: {summary[key]}")
+    for flag, cols in summary["flags"].items():
+        click.echo(f"{flag:>22}: {', '.join(cols)}")
+
+
 # --- characterize ---------------------------------------------------------
 @main.command()
 @click.argument("data")

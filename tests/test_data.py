@@ -1,0 +1,282 @@
+"""Tests for metalearn.data: every source, and every bad-input case from the foundation issue."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metalearn.data import load_dataset, task_family
+from metalearn.exceptions import (
+    DataEncodingError,
+    DataError,
+    DataFileNotFoundError,
+    DataTooLargeError,
+    EmptyDataError,
+    MetaLearnError,
+    OpenMLUnavailableError,
+    TargetError,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
+
+
+# --- real examples -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "name, target, task, rows",
+    [
+        ("kr-vs-kp", "class", "binary", 3196),
+        ("titanic", "survived", "binary", 1309),
+        ("penguins", "species", "multiclass", 344),
+        ("zoo", "type", "multiclass", 101),
+        ("glass2", "class", "binary", 163),
+        ("cpu", "class", "regression", 209),
+        ("wine", "cultivar", "multiclass", 178),
+        ("diabetes", "progression", "regression", 442),
+    ],
+)
+def test_examples_load_with_expected_task(name, target, task, rows):
+    ds = load_dataset(EXAMPLES / f"{name}.csv", target=target)
+    assert ds.task == task
+    assert ds.n_rows == rows
+    assert ds.target == target
+    assert target not in ds.X.columns
+    assert len(ds.y) == rows
+    if task == "regression":
+        assert ds.y.dtype == float
+    else:
+        assert isinstance(ds.y.dtype, pd.CategoricalDtype)
+
+
+def test_titanic_keeps_categoricals_and_missing_values():
+    ds = load_dataset(EXAMPLES / "titanic.csv", target="survived")
+    assert isinstance(ds.X["sex"].dtype, pd.CategoricalDtype)
+    assert set(ds.X["sex"].cat.categories) == {"female", "male"}
+    assert ds.X["age"].isna().sum() == 263  # as on OpenML: 263 passengers without an age
+    assert ds.X["age"].dtype == float
+
+
+def test_content_hash_is_the_same_across_formats(tmp_path):
+    csv_ds = load_dataset(EXAMPLES / "penguins.csv", target="species")
+    frame = pd.read_csv(EXAMPLES / "penguins.csv")
+    frame.to_parquet(tmp_path / "penguins.parquet")
+    frame.to_csv(tmp_path / "penguins.tsv", sep="\t", index=False)
+    with gzip.open(tmp_path / "penguins.csv.gz", "wt") as fh:
+        frame.to_csv(fh, index=False)
+    hashes = {
+        csv_ds.content_hash,
+        load_dataset(tmp_path / "penguins.parquet", target="species").content_hash,
+        load_dataset(tmp_path / "penguins.tsv", target="species").content_hash,
+        load_dataset(tmp_path / "penguins.csv.gz", target="species").content_hash,
+        load_dataset(frame, target="species").content_hash,
+        load_dataset(frame.drop(columns="species"), frame["species"]).content_hash,
+    }
+    assert len(hashes) == 1
+    other = frame.copy()
+    other.loc[0, "culmen_length_mm"] += 0.1
+    assert load_dataset(other, target="species").content_hash != csv_ds.content_hash
+
+
+def test_arff_nominals_become_categoricals_and_match_csv():
+    import sklearn
+
+    fixture = Path(sklearn.__file__).parent / "datasets/tests/data/openml/id_42585"
+    arff = next(fixture.glob("data-v1-dl-*.arff.gz"))
+    ds = load_dataset(arff, target="species")
+    assert isinstance(ds.X["island"].dtype, pd.CategoricalDtype)
+    assert ds.task == "multiclass" and ds.n_rows == 344
+    assert ds.content_hash == load_dataset(EXAMPLES / "penguins.csv", target="species").content_hash
+
+
+def test_semicolon_delimiter_detected(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("a;b;label\n1,5;x;yes\n2,5;y;no\n3,0;x;yes\n4,0;y;no\n")
+    ds = load_dataset(path, target="label")
+    assert list(ds.X.columns) == ["a", "b"]
+
+
+def test_arrays_and_task_override():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = rng.integers(0, 30, size=60)
+    assert load_dataset(X, y).task == "regression"  # integer target with many values
+    ds = load_dataset(X, y, task="multiclass")
+    assert ds.task == "multiclass" and ds.source == "<arrays>"
+    assert task_family(ds.task) == "classification"
+
+
+def test_default_target_is_last_column_and_says_so():
+    ds = load_dataset(EXAMPLES / "glass2.csv")
+    assert ds.target == "class"
+    assert any("last column 'class'" in w for w in ds.warnings)
+
+
+def test_openml_offline_uncached_is_a_clear_error(tmp_path, monkeypatch):
+    import openml
+
+    monkeypatch.setattr(openml.config, "server", "http://127.0.0.1:9/api/v1/xml")
+    openml.config.set_root_cache_directory(str(tmp_path / "openml-cache"))
+    monkeypatch.setattr(openml.config, "connection_n_retries", 1)
+    with pytest.raises(OpenMLUnavailableError, match=r"openml:61 is not in the local OpenML cache"):
+        load_dataset("openml:61")
+
+
+def test_bad_openml_reference():
+    with pytest.raises(DataError, match="openml:<positive integer id>"):
+        load_dataset("openml:iris")
+
+
+# --- bad input, table-driven --------------------------------------------------
+def _write(tmp_path: Path, name: str, content: bytes | str) -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+BAD_INPUT = [
+    # id, file name, content, kwargs, exception, message pattern
+    ("missing file", None, None, {}, DataFileNotFoundError, r"does not exist"),
+    ("empty file", "empty.csv", b"", {}, EmptyDataError, r"empty \(0 bytes\)"),
+    ("header only", "header.csv", "a,b,label\n", {}, EmptyDataError, r"header but no data rows"),
+    ("unknown target", "t.csv", "a,b,label\n1,2,x\n3,4,y\n", {"target": "lable"}, TargetError,
+     r"'lable' is not in .*available columns: a, b, label"),
+    ("target all missing", "t.csv", "a,b,label\n1,2,\n3,4,\n", {"target": "label"}, TargetError, r"has no values"),
+    ("single class", "t.csv", "a,label\n1,x\n2,x\n3,x\n", {"target": "label"}, TargetError, r"single class"),
+    ("duplicate columns", "d.csv", "a,b,a,label\n1,2,3,x\n4,5,6,y\n", {"target": "label"}, DataError,
+     r"duplicate column name 'a' \(columns 1 and 3\)"),
+    ("not utf-8", "latin.csv", "name,label\nJos\xe9,x\nAnn,y\n".encode("latin-1"), {"target": "label"},
+     DataEncodingError, r"not valid utf-8 text .*--encoding latin-1"),
+    ("binary file", "bin.csv", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, {}, DataEncodingError,
+     r"binary file"),
+    ("zip as csv", "book.csv", b"PK\x03\x04" + b"\x00" * 100, {}, DataEncodingError, r"ZIP archive"),
+    ("infinite values", "inf.csv", "a,b,label\n1,inf,x\n2,3,y\n4,5,x\n", {"target": "label"}, DataError,
+     r"column 'b' .* 1 infinite value"),
+    ("regression target is text", "r.csv", "a,label\n1,x\n2,y\n3,z\n", {"target": "label", "task": "regression"},
+     TargetError, r"is text .* task is regression"),
+    ("binary task with three classes", "m.csv", "a,label\n1,x\n2,y\n3,z\n", {"target": "label", "task": "binary"},
+     TargetError, r"3 classes"),
+    ("only a target column", "one.csv", "label\nx\ny\n", {}, DataError, r"at least one feature"),
+    ("bad task name", "t.csv", "a,label\n1,x\n2,y\n", {"task": "ranking"}, DataError, r"task='ranking' is not valid"),
+    ("too large for memory", "big.csv", "a,label\n" + "1,x\n2,y\n" * 500, {"memory_limit": 1000}, DataTooLargeError,
+     r"big.csv is .* needs about .* more than the 1000 B available"),
+    ("directory", ".", None, {}, DataError, r"is a directory"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_gives_one_line_metalearn_error(tmp_path, case):
+    _, name, content, kwargs, exc_type, pattern = case
+    if name is None:
+        path = tmp_path / "no-such-file.csv"
+    elif content is None:
+        path = tmp_path
+    else:
+        path = _write(tmp_path, name, content)
+    with pytest.raises(exc_type, match=pattern) as info:
+        load_dataset(path, **kwargs)
+    assert isinstance(info.value, MetaLearnError)
+    message = str(info.value)
+    assert "\n" not in message
+    if name not in (None, "."):
+        assert name in message or "'" in message  # names the file or the column
+
+
+def test_builtin_exception_types_are_inherited(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_dataset(tmp_path / "nope.csv")
+    with pytest.raises(UnicodeError):
+        load_dataset(_write(tmp_path, "l.csv", "a,label\n\xe9,x\n".encode("latin-1")), target="label")
+    with pytest.raises(KeyError):
+        load_dataset(_write(tmp_path, "t.csv", "a,label\n1,x\n"), target="zzz")
+    with pytest.raises(MemoryError):
+        load_dataset(_write(tmp_path, "b.csv", "a,label\n1,x\n2,y\n"), memory_limit=10)
+
+
+def test_encoding_option_repairs_latin1(tmp_path):
+    path = _write(tmp_path, "latin.csv", "name,label\nJos\xe9,x\nAnn,y\n".encode("latin-1"))
+    ds = load_dataset(path, target="label", encoding="latin-1")
+    assert "José" in set(ds.X["name"].astype(str))
+
+
+# --- documented repairs --------------------------------------------------------
+def test_rows_with_missing_target_are_dropped_and_counted(tmp_path):
+    path = _write(tmp_path, "t.csv", "a,label\n1,x\n2,\n3,y\n4,?\n5,x\n6,y\n")
+    ds = load_dataset(path, target="label")
+    assert ds.n_rows == 4
+    assert any("dropped 2 row(s) whose target 'label' is missing" in w for w in ds.warnings)
+
+
+def test_flags_for_all_missing_constant_identifier_high_cardinality(tmp_path):
+    n = 1200
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "empty": [np.nan] * n,
+            "const": ["same"] * n,
+            "code": [f"c{i % 1100}" for i in range(n)],
+            "x": rng.normal(size=n),
+            "label": rng.choice(["a", "b"], size=n),
+        }
+    )
+    ds = load_dataset(frame, target="label")
+    assert ds.flags["all_missing"] == ("empty",)
+    assert ds.flags["constant"] == ("const",)
+    assert ds.flags["identifier"] == ("id",)
+    assert ds.flags["high_cardinality"] == ("code",)
+    assert "x" not in sum(ds.flags.values(), ())
+    assert list(ds.X.columns) == ["id", "empty", "const", "code", "x"]  # kept, not dropped
+    assert any("constant column(s) kept" in w for w in ds.warnings)
+    assert any("all-missing column(s) kept" in w for w in ds.warnings)
+    assert any("probably identifiers: id" in w for w in ds.warnings)
+
+
+def test_mixed_type_columns(tmp_path):
+    mostly_numbers = [str(i) for i in range(40)] + ["n/a?", "unknown"]
+    half = [str(i) for i in range(20)] + [f"t{i}" for i in range(22)]
+    frame = pd.DataFrame({"m": mostly_numbers, "h": half, "label": ["a", "b"] * 21})
+    ds = load_dataset(frame, target="label")
+    assert ds.X["m"].dtype == float and ds.X["m"].isna().sum() == 2
+    assert isinstance(ds.X["h"].dtype, pd.CategoricalDtype)
+    assert set(ds.flags["mixed_type"]) == {"m", "h"}
+    assert any("column 'm' is numeric but has 2 text value(s)" in w for w in ds.warnings)
+
+
+def test_class_with_one_sample_is_warned(tmp_path):
+    path = _write(tmp_path, "t.csv", "a,label\n" + "".join(f"{i},{'x' if i % 2 else 'y'}\n" for i in range(20)) + "99,z\n")
+    ds = load_dataset(path, target="label")
+    assert ds.task == "multiclass"
+    assert any("'z' (1)" in w and "fewer folds" in w for w in ds.warnings)
+
+
+# --- the CLI turns these errors into one line and exit code 2 ------------------
+def test_cli_bad_input_exit_code_2_without_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    path = _write(tmp_path, "t.csv", "a,label\n1,x\n2,y\n")
+    result = CliRunner().invoke(main, ["inspect", str(path), "--target", "nope"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "target column 'nope' is not in" in result.output
+
+
+def test_cli_inspect_summarises_a_real_file():
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    result = CliRunner().invoke(main, ["inspect", str(EXAMPLES / "titanic.csv"), "--target", "survived", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 1309 and summary["task"] == "binary"
+    assert "ticket" in summary["flags"]["mixed_type"]
