@@ -1,5 +1,65 @@
-"""metalearn: meta-learning recommendations for tabular machine learning."""
+"""metalearn: meta-learning recommendations for tabular machine learning.
+
+The top-level functions are imported lazily, so ``import metalearn`` is fast
+and has no side effects:
+
+* :func:`load_dataset` (``metalearn.data``): load and validate a dataset;
+* :func:`characterize` (``metalearn.characterize``): meta-features in OpenML's vocabulary;
+* :func:`recommend` (``metalearn.recommend``): configurations ranked from the knowledge base;
+* :func:`search` (``metalearn.search``): warm-started Bayesian search, written back to the KB;
+* :class:`KnowledgeBase` (``metalearn.kb``): the SQLite store of past runs;
+* :class:`MetaLearnClassifier`, :class:`MetaLearnRegressor`: scikit-learn estimators.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
 
 from metalearn._version import __version__
 
-__all__ = ["__version__"]
+_LAZY = {
+    "load_dataset": ("metalearn.data", "load_dataset"),
+    "Dataset": ("metalearn.data", "Dataset"),
+    "characterize": ("metalearn.characterize", "characterize"),
+    "MetaFeatures": ("metalearn.characterize", "MetaFeatures"),
+    "recommend": ("metalearn.recommend", "recommend"),
+    "Recommendation": ("metalearn.recommend", "Recommendation"),
+    "search": ("metalearn.search", "search"),
+    "SearchResult": ("metalearn.search", "SearchResult"),
+    "KnowledgeBase": ("metalearn.kb", "KnowledgeBase"),
+    "MetaLearnClassifier": ("metalearn.estimators", "MetaLearnClassifier"),
+    "MetaLearnRegressor": ("metalearn.estimators", "MetaLearnRegressor"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'metalearn' has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """``metalearn.characterize``, ``.recommend`` and ``.search`` name both a submodule and its
+    main function. Importing a submodule binds the package attribute to the module; this keeps
+    the function there instead, so ``metalearn.search(...)`` works whatever was imported first.
+    The submodules stay importable by their dotted names (``sys.modules``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _LAZY and _LAZY[name][0] == value.__name__:
+            value = getattr(value, _LAZY[name][1], value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
