@@ -146,9 +146,58 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain):
 @kb_option
 @click.option("--trials", type=click.IntRange(1), default=None, help="Number of trials (default 50 unless --time-budget).")
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None, help="Wall-clock budget in seconds.")
-def search(data, target, task, kb_path, trials, time_budget):
-    """Search for the best configuration on DATA, warm-started from the knowledge base."""
-    raise click.UsageError("search is not available yet")
+@click.option("--no-warm-start", is_flag=True, help="Do not start from the knowledge base's recommendations (cold TPE).")
+@click.option("--warm-start-size", type=click.IntRange(1), default=10, show_default=True,
+              help="Recommended configurations enqueued as the first trials.")
+@click.option("--exclude", "exclude", multiple=True, metavar="DATASET",
+              help="Dataset the recommender must not use (openml:ID or KB name); repeatable.")
+@click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
+@click.option("--algorithms", default=None, help="Comma-separated registry names to restrict the search to.")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Trials run in parallel (-1: one per CPU).")
+@click.option("--storage", default=None, metavar="URL",
+              help="Optuna RDB URL (sqlite:///f.db, postgresql://..., mysql://...) shared by several search processes.")
+@click.option("--study-name", default=None, help="Study name in --storage (default: from the data's hash and the metric).")
+@click.option("--seed", type=int, default=None, help="Seed of the sampler, the CV splits and the estimators.")
+@click.option("--cv", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--trial-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds one trial may take (default 300, or what is left of --time-budget).")
+@click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(1), default=None, metavar="MB",
+              help="Memory cap of each trial's worker process, in MB.")
+@click.option("--no-write-back", is_flag=True, help="Leave the knowledge base unchanged.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Save the refitted best model (joblib).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Save the convergence plot (best score so far by trial; warm-start trials marked).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result and the trial table as one JSON object.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, exclude, metric,
+           algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, output,
+           plot_path, as_json, progress):
+    """Search for the best configuration on DATA, warm-started from the knowledge base.
+
+    Every finished trial is written to the knowledge base at once. Several processes given the
+    same --storage URL (and data) work on one shared study.
+    """
+    from metalearn.exceptions import SearchError
+    from metalearn.search import search as run_search
+
+    result = run_search(
+        data, target=target, task=task, metric=metric, n_trials=trials, time_budget=time_budget,
+        warm_start=False if no_warm_start else warm_start_size, kb=kb_path, exclude_datasets=exclude,
+        n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv, trial_timeout=trial_timeout,
+        memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
+        algorithms=algorithms.split(",") if algorithms else None, refit=output is not None,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    if output is not None:
+        result.save_model(output)
+    if plot_path is not None:
+        result.plot(plot_path)
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        click.echo(result.summary())
+    if result.algorithm is None:
+        raise SearchError(f"no trial succeeded on {data} (see the errors above): raise --trials/--trial-timeout or --memory-limit")
 
 
 # --- kb -------------------------------------------------------------------

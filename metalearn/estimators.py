@@ -1,0 +1,225 @@
+"""scikit-learn estimators whose ``fit`` runs a warm-started search and refits the best.
+
+``MetaLearnClassifier`` and ``MetaLearnRegressor`` take plain keyword arguments, so
+they clone, grid-search and pipeline like any scikit-learn estimator. ``fit`` calls
+:func:`metalearn.search.search` on (X, y) and keeps the refitted best configuration
+as ``model_``; ``predict``, ``predict_proba`` (when the chosen model has it) and
+``score`` delegate to it.
+
+>>> from sklearn.datasets import load_iris
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = MetaLearnClassifier(n_trials=1, warm_start=False, write_back=False,
+...                           algorithms=("GaussianNB",), random_state=0).fit(X, y)
+>>> clf.best_algorithm_, clf.predict(X[:2]).tolist()
+('GaussianNB', [0, 0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from metalearn.exceptions import SearchError
+
+__all__ = ["MetaLearnClassifier", "MetaLearnRegressor"]
+
+
+def _model_has(attr):
+    def check(self):
+        model = getattr(self, "model_", None)
+        return model is None or hasattr(model, attr)
+
+    return check
+
+
+class _MetaLearnBase(BaseEstimator):
+    """Shared parameters and plumbing; not public."""
+
+    _task_family = ""
+
+    def __init__(
+        self,
+        *,
+        n_trials=20,
+        time_budget=None,
+        metric=None,
+        warm_start=True,
+        kb=None,
+        exclude_datasets=(),
+        algorithms=None,
+        cv=5,
+        n_jobs=1,
+        trial_timeout=None,
+        memory_limit_mb=None,
+        write_back=True,
+        random_state=None,
+    ):
+        self.n_trials = n_trials
+        self.time_budget = time_budget
+        self.metric = metric
+        self.warm_start = warm_start
+        self.kb = kb
+        self.exclude_datasets = exclude_datasets
+        self.algorithms = algorithms
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.trial_timeout = trial_timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.write_back = write_back
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # the space's preprocessing imputes missing values
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # -- plumbing ---------------------------------------------------------------
+    def _frame(self, X, *, reset):
+        X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64)
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+    def _run_search(self, frame, y, task):
+        from metalearn.data import load_dataset
+        from metalearn.search import search
+
+        dataset = load_dataset(frame, np.asarray(y), task=task, name=type(self).__name__)
+        if self.random_state is None or isinstance(self.random_state, (int, np.integer)):
+            seed = None if self.random_state is None else int(self.random_state)
+        else:  # a RandomState: draw the search's seed from it
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        result = search(
+            dataset,
+            metric=self.metric,
+            n_trials=self.n_trials,
+            time_budget=self.time_budget,
+            warm_start=self.warm_start,
+            kb=self.kb,
+            exclude_datasets=self.exclude_datasets,
+            n_jobs=self.n_jobs,
+            seed=seed,
+            algorithms=self.algorithms,
+            cv=self.cv,
+            trial_timeout=self.trial_timeout,
+            memory_limit_mb=self.memory_limit_mb,
+            write_back=self.write_back,
+            refit=True,
+        )
+        if result.model is None:
+            errors = {t.error for t in result.trials if t.error}
+            hint = f" (e.g. {sorted(errors)[0]})" if errors else ""
+            raise SearchError(
+                f"none of the {len(result.trials)} trials fitted{hint}: raise n_trials or time_budget, "
+                "or widen algorithms"
+            )
+        self.model_ = result.model
+        self.search_result_ = result
+        self.best_score_ = result.best_score
+        self.best_params_ = dict(result.best_params)
+        self.best_algorithm_ = result.algorithm
+        return self
+
+
+class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
+    """A classifier whose ``fit`` runs a warm-started search over metalearn's algorithm registry.
+
+    Parameters
+    ----------
+    n_trials : int, default 20
+        Trials of the search (see :func:`metalearn.search.search` for all budgets).
+    time_budget : float, optional
+        Seconds for the search.
+    metric : str, optional
+        scikit-learn scorer name; default ``balanced_accuracy``.
+    warm_start : bool or int, default True
+        Start from the knowledge base's top recommendations.
+    kb : KnowledgeBase or path, optional
+        The knowledge base (default location if ``None``).
+    exclude_datasets : tuple, default ()
+        Datasets the recommender must not use.
+    algorithms : tuple of str, optional
+        Restrict the search to these registry names.
+    cv : int, default 5
+        Cross-validation folds.
+    n_jobs : int, default 1
+        Trials run in parallel.
+    trial_timeout, memory_limit_mb : optional
+        Limits of each trial's worker process.
+    write_back : bool, default True
+        Record the runs in the knowledge base.
+    random_state : int, optional
+        Seeds the search and the estimators.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    model_ : sklearn Pipeline
+        The best configuration refitted on all the data.
+    best_algorithm_, best_params_, best_score_ :
+        The best configuration and its cross-validated score.
+    search_result_ : SearchResult
+    """
+
+    def fit(self, X, y):
+        """Run the search on (X, y) and refit the best configuration."""
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has a single class ({self.classes_[0]!r}): a classifier needs at least two classes"
+            )
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        return self._run_search(frame, encoder.transform(y), task)
+
+    def predict(self, X):
+        """Predict class labels."""
+        check_is_fitted(self, "model_")
+        pred = np.asarray(self.model_.predict(self._frame(X, reset=False)))
+        return self.classes_[pred.astype(np.int64)]
+
+    @available_if(_model_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.predict_proba(self._frame(X, reset=False)))
+
+    @available_if(_model_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the chosen model."""
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.decision_function(self._frame(X, reset=False)))
+
+
+class MetaLearnRegressor(RegressorMixin, _MetaLearnBase):
+    """A regressor whose ``fit`` runs a warm-started search over metalearn's algorithm registry.
+
+    Same parameters and attributes as :class:`MetaLearnClassifier` (default metric ``r2``),
+    without ``classes_``.
+
+    >>> from sklearn.datasets import load_diabetes
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = MetaLearnRegressor(n_trials=1, warm_start=False, write_back=False,
+    ...                          algorithms=("Ridge",), random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 2) > 0.4
+    True
+    """
+
+    def fit(self, X, y):
+        """Run the search on (X, y) and refit the best configuration."""
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64, y_numeric=True)
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        return self._run_search(frame, y.astype(np.float64), "regression")
+
+    def predict(self, X):
+        """Predict target values."""
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.predict(self._frame(X, reset=False)), dtype=np.float64)

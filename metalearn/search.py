@@ -1,0 +1,903 @@
+"""Warm-started Bayesian search that writes what it learns back to the knowledge base.
+
+:func:`search` runs an Optuna study (TPE sampler, seedable) over the algorithm
+registry of :mod:`metalearn.space`. Its first trials are the recommender's top
+configurations for the dataset (the *warm start*); every trial runs in a worker
+process with a wall-clock timeout and a memory cap (:func:`metalearn.evaluate.evaluate`),
+so a configuration that crashes, hangs or runs out of memory is recorded as
+failed with its reason and the search goes on. Each finished trial is committed
+to the knowledge base at once, so a killed search loses only the trials in flight.
+
+The budget is a number of trials, a number of seconds, or both (whichever runs
+out first). The time budget counts from the call, includes characterization and
+the recommendations, excludes the final refit, and cuts a trial short when it
+runs out: such a trial is reported with status ``"stopped"`` and is not written
+to the knowledge base (it says nothing about the configuration).
+
+With ``storage`` set to an Optuna RDB URL (``sqlite:///study.db``,
+``postgresql://...``, ``mysql://...``) several processes, on one machine or
+many, share one study: start ``metalearn search`` with the same data and the
+same ``--storage`` (and ``--study-name``, which defaults to one derived from the
+data's content hash and the metric) on each machine. Each process runs its own
+``n_trials``; the best configuration is taken over the whole study.
+
+Examples
+--------
+>>> from metalearn.search import SearchResult, TrialRecord
+>>> t = TrialRecord(number=0, algorithm="GaussianNB", params={}, score=0.9, status="ok", warm_start=True)
+>>> r = SearchResult(best_score=0.9, best_params={}, algorithm="GaussianNB", metric="balanced_accuracy",
+...                  protocol="5-fold CV", task="multiclass", dataset="iris", trials=(t,))
+>>> r.to_dict()["trials"][0]["warm_start"]
+True
+>>> r.best_so_far()
+[0.9]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from metalearn.exceptions import MetaLearnError, SearchError
+
+__all__ = [
+    "search",
+    "SearchResult",
+    "TrialRecord",
+    "DEFAULT_TRIALS",
+    "DEFAULT_WARM_START",
+    "DEFAULT_TRIAL_TIMEOUT",
+    "default_metric",
+]
+
+DEFAULT_TRIALS = 50
+"""Trials run when neither ``n_trials`` nor ``time_budget`` is given."""
+
+DEFAULT_WARM_START = 10
+"""Number of recommended configurations enqueued as the first trials."""
+
+DEFAULT_TRIAL_TIMEOUT = 300.0
+"""Seconds one trial may take when no time budget bounds it."""
+
+_MIN_TRIAL_SECONDS = 0.5  # do not start a trial with less budget than this left
+_GRACE_SECONDS = 15.0  # how long past the deadline we wait for an evaluator that ignores its timeout
+
+_REGRESSION_SCORER_PREFIXES = (
+    "r2",
+    "explained_variance",
+    "max_error",
+    "neg_mean_",
+    "neg_median_absolute_error",
+    "neg_root_mean_",
+    "d2_",
+)
+
+# user attributes stored on each Optuna trial
+_ATTR_ALGORITHM = "metalearn.algorithm"
+_ATTR_PARAMS = "metalearn.params"
+_ATTR_STATUS = "metalearn.status"
+_ATTR_WARM = "metalearn.warm_start"
+_ATTR_SOURCE = "metalearn.source"  # "warm_start" | "given" | "sampler" | "prior"
+_ATTR_ERROR = "metalearn.error"
+_ATTR_FIT_TIME = "metalearn.fit_time"
+_ATTR_PROTOCOL = "metalearn.protocol"
+_ATTR_FOLDS = "metalearn.fold_scores"
+
+
+def default_metric(task: str) -> str:
+    """Return the default metric for a task: ``balanced_accuracy`` or ``r2``.
+
+    >>> default_metric("binary"), default_metric("regression")
+    ('balanced_accuracy', 'r2')
+    """
+    return "r2" if task == "regression" else "balanced_accuracy"
+
+
+def _is_regression_metric(metric: str) -> bool:
+    return metric.startswith(_REGRESSION_SCORER_PREFIXES)
+
+
+def check_metric(metric: str, task: str) -> str:
+    """Check that ``metric`` is a scikit-learn scorer name that fits ``task``.
+
+    >>> check_metric("roc_auc", "binary")
+    'roc_auc'
+    >>> check_metric("r2", "binary")
+    Traceback (most recent call last):
+    ...
+    metalearn.exceptions.SearchError: metric 'r2' is a regression metric but the task is binary: use a classification scorer such as balanced_accuracy
+    """
+    from sklearn.metrics import get_scorer_names
+
+    if metric not in get_scorer_names():
+        raise SearchError(
+            f"metric {metric!r} is not a scikit-learn scorer name: use one of sklearn.metrics.get_scorer_names(), "
+            f"e.g. {default_metric(task)}"
+        )
+    if task == "regression" and not _is_regression_metric(metric):
+        raise SearchError(
+            f"metric {metric!r} is a classification metric but the task is regression: use a regression scorer such as r2"
+        )
+    if task != "regression" and _is_regression_metric(metric):
+        raise SearchError(
+            f"metric {metric!r} is a regression metric but the task is {task}: "
+            "use a classification scorer such as balanced_accuracy"
+        )
+    return metric
+
+
+# --------------------------------------------------------------------------
+# records
+# --------------------------------------------------------------------------
+def _finite_or_none(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One trial of a search.
+
+    ``status`` is ``"ok"``, ``"failed"``, ``"timeout"``, ``"memout"`` (as returned by the
+    evaluation) or ``"stopped"`` (cut short by the search's time budget). ``score`` is
+    NaN unless the status is ``"ok"``. ``warm_start`` is true for trials enqueued from the
+    knowledge base's recommendations.
+    """
+
+    number: int
+    algorithm: str
+    params: Mapping[str, Any]
+    score: float
+    status: str
+    warm_start: bool
+    fit_time: float | None = None
+    duration: float | None = None
+    error: str | None = None
+    source: str = "sampler"
+
+    def to_dict(self) -> dict:
+        """Return the record as a JSON-able dict (NaN as ``None``)."""
+        return {
+            "number": self.number,
+            "algorithm": self.algorithm,
+            "params": dict(self.params),
+            "score": _finite_or_none(self.score),
+            "status": self.status,
+            "warm_start": self.warm_start,
+            "source": self.source,
+            "fit_time": _finite_or_none(self.fit_time),
+            "duration": _finite_or_none(self.duration),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The outcome of :func:`search`.
+
+    ``best_score`` is the best cross-validated score (higher is better) of a trial whose
+    status is ``"ok"``; NaN, with ``algorithm`` ``None``, if no trial succeeded. ``model`` is
+    the best configuration refitted on all the data (``None`` if ``refit=False`` or no
+    trial succeeded).
+    """
+
+    best_score: float
+    best_params: Mapping[str, Any]
+    algorithm: str | None
+    metric: str
+    protocol: str
+    task: str
+    dataset: str
+    trials: tuple[TrialRecord, ...]
+    content_hash: str | None = None
+    kb_dataset_id: int | None = None
+    search_id: int | None = None
+    study_name: str | None = None
+    elapsed: float = float("nan")
+    n_warm_start: int = 0
+    algorithms: tuple[str, ...] = ()
+    model: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def best_trial(self) -> TrialRecord | None:
+        """The best successful trial, or ``None``."""
+        ok = [t for t in self.trials if t.status == "ok" and math.isfinite(t.score)]
+        return max(ok, key=lambda t: (t.score, -t.number)) if ok else None
+
+    def best_so_far(self) -> list[float]:
+        """Best score after each trial, in trial order (NaN until a trial succeeds)."""
+        out, best = [], float("nan")
+        for t in sorted(self.trials, key=lambda t: t.number):
+            if t.status == "ok" and math.isfinite(t.score) and not (t.score <= best):
+                best = t.score
+            out.append(best)
+        return out
+
+    def to_dict(self) -> dict:
+        """Return the result as a JSON-able dict (the ``--json`` output)."""
+        return {
+            "dataset": self.dataset,
+            "task": self.task,
+            "metric": self.metric,
+            "protocol": self.protocol,
+            "best_score": _finite_or_none(self.best_score),
+            "algorithm": self.algorithm,
+            "best_params": dict(self.best_params),
+            "n_trials": len(self.trials),
+            "n_warm_start": self.n_warm_start,
+            "elapsed": _finite_or_none(self.elapsed),
+            "search_id": self.search_id,
+            "kb_dataset_id": self.kb_dataset_id,
+            "content_hash": self.content_hash,
+            "study_name": self.study_name,
+            "algorithms": list(self.algorithms),
+            "trials": [t.to_dict() for t in self.trials],
+        }
+
+    def to_json(self, **kwargs) -> str:
+        """Return :meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def trials_frame(self):
+        """Return the trials as a pandas DataFrame, one row per trial."""
+        import pandas as pd
+
+        rows = [t.to_dict() for t in self.trials]
+        for r in rows:
+            r["params"] = json.dumps(r["params"], sort_keys=True)
+        cols = ["number", "algorithm", "params", "score", "status", "warm_start", "source", "fit_time", "duration", "error"]
+        return pd.DataFrame(rows, columns=cols).set_index("number")
+
+    def summary(self, max_rows: int = 60) -> str:
+        """Return the trial table and the best configuration as text (what the CLI prints).
+
+        >>> t = TrialRecord(number=0, algorithm="GaussianNB", params={}, score=0.9, status="ok", warm_start=True)
+        >>> r = SearchResult(0.9, {}, "GaussianNB", "accuracy", "5-fold CV", "binary", "demo", (t,))
+        >>> print(r.summary().splitlines()[0])
+            #  warm  status   accuracy  time(s)  algorithm / params
+        """
+        trials = sorted(self.trials, key=lambda t: t.number)
+        width = max(len(self.metric), 7)
+        lines = [f"{'#':>5}  warm  status   {self.metric:>{width}}  time(s)  algorithm / params"]
+        shown = trials if len(trials) <= max_rows else trials[: max_rows // 2] + [None] + trials[-max_rows // 2 :]
+        for t in shown:
+            if t is None:
+                lines.append(f"{'...':>5}")
+                continue
+            score = f"{t.score:.4f}" if math.isfinite(t.score) else "-"
+            secs = f"{t.duration:.1f}" if t.duration is not None else "-"
+            params = json.dumps(dict(t.params), sort_keys=True, default=str)
+            text = f"{t.algorithm} {params}" if t.status == "ok" else f"{t.algorithm} {params}  [{t.error or t.status}]"
+            if len(text) > 110:
+                text = text[:107] + "..."
+            lines.append(f"{t.number:>5}  {'yes' if t.warm_start else '':<4}  {t.status:<7}  {score:>{width}}  {secs:>7}  {text}")
+        n_ok = sum(t.status == "ok" for t in trials)
+        lines.append("")
+        lines.append(
+            f"{len(trials)} trials ({n_ok} ok, {len(trials) - n_ok} failed/timeout/memout/stopped), "
+            f"{self.n_warm_start} from the warm start, {self.protocol or 'no protocol'}"
+        )
+        if self.algorithm is None:
+            lines.append("best: none (no trial succeeded)")
+        else:
+            params = json.dumps(dict(self.best_params), sort_keys=True, default=str)
+            lines.append(f"best {self.metric}: {self.best_score:.4f}  {self.algorithm} {params}")
+        return "\n".join(lines)
+
+    def save_model(self, path) -> None:
+        """Save the refitted model with joblib."""
+        import joblib
+
+        if self.model is None:
+            raise SearchError(f"no refitted model to save to {path}: no trial succeeded, or the search ran with refit=False")
+        joblib.dump(self.model, path)
+
+    def plot(self, path=None, ax=None):
+        """Draw the convergence curve (see :func:`metalearn.plot.plot_convergence`)."""
+        from metalearn.plot import plot_convergence
+
+        return plot_convergence(self, path=path, ax=ax)
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+def _load(data, target, task):
+    from metalearn.data import Dataset, load_dataset
+
+    if isinstance(data, Dataset):
+        if target is not None and target != data.target:
+            raise SearchError(
+                f"target={target!r} differs from the Dataset's target {data.target!r}: pass target=None with a Dataset"
+            )
+        return data
+    return load_dataset(data, target, task=task)
+
+
+def _open_kb(kb):
+    """Return (knowledge base, whether we opened it)."""
+    from metalearn.kb import KnowledgeBase
+
+    if isinstance(kb, KnowledgeBase):
+        return kb, False
+    return KnowledgeBase.open(kb, create="seed"), True
+
+
+def _computed_by() -> str:
+    from metalearn._version import __version__
+
+    return f"metalearn {__version__}"
+
+
+def _meta_features(kb, dataset, dataset_id):
+    """Return the dataset's meta-features: from the KB if stored, else computed (and stored if dataset_id)."""
+    if dataset_id is not None:
+        frame = kb.meta_features_frame([dataset_id])
+        if dataset_id in frame.index:
+            row = frame.loc[dataset_id].dropna()
+            if len(row):
+                return {str(k): float(v) for k, v in row.items()}
+    from metalearn.characterize import characterize
+
+    mf = characterize(dataset)
+    values = {str(k): float(v) for k, v in dict(mf).items() if v is not None and math.isfinite(float(v))}
+    if dataset_id is not None:
+        kb.add_meta_features(dataset_id, values, computed_by=getattr(mf, "computed_by", None) or _computed_by())
+    return values
+
+
+def _resolve_algorithms(algorithms, task) -> tuple[str, ...]:
+    from metalearn import space
+
+    allowed = tuple(space.algorithms_for(task))
+    if algorithms is None:
+        return allowed
+    if isinstance(algorithms, str):
+        algorithms = (algorithms,)
+    out = []
+    for name in algorithms:
+        space.get_algorithm(name)  # UnknownAlgorithmError names it
+        if name not in allowed:
+            raise SearchError(f"algorithm {name!r} does not fit the task {task}: choose among {', '.join(allowed)}")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise SearchError("algorithms is empty: give at least one registry name, or None for all")
+    return tuple(out)
+
+
+def _study_name(dataset, metric) -> str:
+    return f"metalearn-{(dataset.content_hash or 'data')[:16]}-{metric}"
+
+
+def _make_sampler(sampler, seed):
+    import optuna
+
+    if sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if isinstance(sampler, optuna.samplers.BaseSampler):
+        return sampler
+    raise SearchError(f"sampler={sampler!r} is not supported: use 'tpe', 'random' or an optuna sampler")
+
+
+def _distributions_for(name, params, algorithms):
+    """Flat Optuna params and their distributions for a configuration, or None if outside the space."""
+    import optuna
+
+    from metalearn import space
+
+    try:
+        flat = space.to_trial_params(name, params)
+        fixed = optuna.trial.FixedTrial(flat)
+        got_name, _ = space.suggest(fixed, algorithms)
+        if got_name != name:
+            return None
+        return flat, dict(fixed.distributions)
+    except (MetaLearnError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _add_prior_trials(study, kb, recs, metric, algorithms, task, exclude_ids, limit) -> int:
+    """Add the neighbours' past runs as completed prior trials; return how many were added."""
+    import optuna
+
+    dataset_ids = []
+    for rec in recs:
+        for ev in getattr(rec, "evidence", ()) or ():
+            did = getattr(ev, "dataset_id", None)
+            if did is not None and did not in dataset_ids and did not in exclude_ids:
+                dataset_ids.append(did)
+    if not dataset_ids:
+        return 0
+    runs = kb.runs_frame(dataset_ids=dataset_ids, metric=metric, status="ok")
+    if runs is None or not len(runs):
+        return 0
+    runs = runs[runs["algorithm"].isin(algorithms)]
+    runs = runs.sort_values("score", ascending=False).drop_duplicates("configuration_id").head(limit)
+    added = 0
+    for row in runs.itertuples(index=False):
+        got = _distributions_for(row.algorithm, json.loads(row.params), algorithms)
+        if got is None or not math.isfinite(float(row.score)):
+            continue
+        flat, dists = got
+        try:
+            frozen = optuna.trial.create_trial(
+                params=flat,
+                distributions=dists,
+                value=float(row.score),
+                user_attrs={_ATTR_SOURCE: "prior", _ATTR_ALGORITHM: row.algorithm},
+            )
+            study.add_trial(frozen)
+            added += 1
+        except (ValueError, TypeError):
+            continue
+    return added
+
+
+def _trial_record(frozen) -> TrialRecord | None:
+    from optuna.trial import TrialState
+
+    attrs = frozen.user_attrs
+    if attrs.get(_ATTR_SOURCE) == "prior" or _ATTR_STATUS not in attrs:
+        return None
+    score = float(frozen.value) if frozen.state == TrialState.COMPLETE and frozen.value is not None else float("nan")
+    duration = None
+    if frozen.datetime_start is not None and frozen.datetime_complete is not None:
+        duration = (frozen.datetime_complete - frozen.datetime_start).total_seconds()
+    return TrialRecord(
+        number=frozen.number,
+        algorithm=attrs.get(_ATTR_ALGORITHM, ""),
+        params=json.loads(attrs.get(_ATTR_PARAMS, "{}")),
+        score=score,
+        status=attrs[_ATTR_STATUS],
+        warm_start=bool(attrs.get(_ATTR_WARM, False)),
+        fit_time=attrs.get(_ATTR_FIT_TIME),
+        duration=duration,
+        error=attrs.get(_ATTR_ERROR),
+        source=attrs.get(_ATTR_SOURCE, "sampler"),
+    )
+
+
+class _Progress:
+    """A tqdm bar showing trials, best so far, elapsed time and remaining budget."""
+
+    def __init__(self, enabled, n_trials, deadline, start):
+        self._bar = None
+        self._deadline, self._start = deadline, start
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=n_trials, desc="search", unit="trial", file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, n, best, running):
+        if self._bar is None:
+            return
+        now = time.monotonic()
+        post = {"best": "-" if not math.isfinite(best) else f"{best:.4f}", "running": running,
+                "elapsed": f"{now - self._start:.0f}s"}
+        if self._deadline is not None:
+            post["left"] = f"{max(0.0, self._deadline - now):.0f}s"
+        self._bar.set_postfix(post, refresh=False)
+        self._bar.update(n)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+# --------------------------------------------------------------------------
+# the search
+# --------------------------------------------------------------------------
+def search(
+    data,
+    *,
+    target: str | None = None,
+    metric: str | None = None,
+    n_trials: int | None = None,
+    time_budget: float | None = None,
+    warm_start: bool | int = True,
+    kb=None,
+    exclude_datasets: Iterable[str | int] = (),
+    n_jobs: int = 1,
+    seed: int | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
+    task: str | None = None,
+    algorithms: Sequence[str] | None = None,
+    prior_runs: bool = False,
+    narrow: bool = False,
+    configurations: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    sampler: str = "tpe",
+    cv: int = 5,
+    trial_timeout: float | None = None,
+    memory_limit_mb: int | None = None,
+    refit: bool = True,
+    write_back: bool = True,
+    progress: bool = False,
+    evaluator: Callable | None = None,
+    callback: Callable[[TrialRecord], None] | None = None,
+) -> SearchResult:
+    """Search for the best configuration on ``data``, warm-started from the knowledge base.
+
+    Parameters
+    ----------
+    data : Dataset, path, ``"openml:<id>"``, DataFrame or (X, y)
+        Anything :func:`metalearn.data.load_dataset` accepts, or a loaded ``Dataset``.
+    target : str, optional
+        Target column (see ``load_dataset``).
+    metric : str, optional
+        scikit-learn scorer name; default ``balanced_accuracy`` (classification) or ``r2``.
+    n_trials, time_budget : int, float, optional
+        Budget in trials and/or seconds; the search stops when either runs out, cutting the
+        running trials short at the deadline. Default: 50 trials.
+    warm_start : bool or int
+        Enqueue the recommender's top configurations (10 if ``True``, else this many) as the
+        first trials.
+    kb : KnowledgeBase, path or None
+        The knowledge base (default location if ``None``).
+    exclude_datasets : iterable
+        Datasets the recommender must not use (``openml:<id>``, names, ids), as in ``recommend``.
+        Use it to benchmark honestly on datasets the KB already knows.
+    n_jobs : int
+        Trials run in parallel (each in its own worker process). ``-1``: one per CPU.
+    seed : int, optional
+        Seeds the sampler, the CV splits and the estimators.
+    storage : str, optional
+        Optuna RDB URL; processes using the same storage and study name share the study.
+    study_name : str, optional
+        Default with ``storage``: derived from the data's content hash and the metric.
+    task : str, optional
+        Override the task inferred by ``load_dataset``.
+    algorithms : sequence of str, optional
+        Restrict the space to these registry names (default: all that fit the task).
+    prior_runs : bool
+        Add the nearest datasets' past runs as completed prior trials, so TPE starts with a model.
+    narrow : bool
+        Restrict the space to the algorithms among the top recommendations.
+    configurations : sequence of (algorithm, params)
+        Configurations of your own to try first (before the warm start).
+    sampler : {"tpe", "random"}
+        ``"random"`` gives the random-search baseline over the same space.
+    cv : int
+        Number of CV folds (the evaluation may switch to a holdout on large data).
+    trial_timeout : float, optional
+        Seconds a trial may take (default: 300, or what is left of ``time_budget``).
+    memory_limit_mb : int, optional
+        Memory cap of each trial's worker process.
+    refit : bool
+        Refit the best configuration on all the data (``SearchResult.model``).
+    write_back : bool
+        Commit the dataset, its meta-features, each configuration and each finished run to
+        the KB. ``False`` leaves the KB untouched (used by benchmarks).
+    progress : bool
+        Show a progress bar on stderr.
+    evaluator : callable, optional
+        Replaces :func:`metalearn.evaluate.evaluate` (same signature). For tests.
+    callback : callable, optional
+        Called with each finished :class:`TrialRecord`, in the calling thread.
+
+    Returns
+    -------
+    SearchResult
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    from metalearn import space
+
+    start = time.monotonic()
+    # ---- arguments -------------------------------------------------------
+    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) != n_trials or n_trials < 1):
+        raise SearchError(f"n_trials={n_trials!r} is not a positive integer: give at least 1")
+    if time_budget is not None and not (isinstance(time_budget, (int, float)) and time_budget > 0):
+        raise SearchError(f"time_budget={time_budget!r} is not a positive number of seconds")
+    if trial_timeout is not None and not trial_timeout > 0:
+        raise SearchError(f"trial_timeout={trial_timeout!r} is not a positive number of seconds")
+    if n_trials is None and time_budget is None:
+        n_trials = DEFAULT_TRIALS
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or int(n_jobs) != n_jobs or n_jobs < 1:
+        raise SearchError(f"n_jobs={n_jobs!r} is not a positive integer (or -1 for one per CPU)")
+    n_jobs = int(n_jobs)
+    n_warm = DEFAULT_WARM_START if warm_start is True else int(warm_start or 0)
+    if n_warm < 0:
+        raise SearchError(f"warm_start={warm_start!r} is negative: give True, False or a number of configurations")
+    if cv < 2:
+        raise SearchError(f"cv={cv!r} is below 2: give a number of folds of at least 2")
+    deadline = start + time_budget if time_budget is not None else None
+    evaluate_fn = evaluator
+    if evaluate_fn is None:
+        from metalearn.evaluate import evaluate as evaluate_fn
+    exclude_datasets = tuple(exclude_datasets or ())
+
+    dataset = _load(data, target, task)
+    metric = check_metric(metric or default_metric(dataset.task), dataset.task)
+    space_algorithms = _resolve_algorithms(algorithms, dataset.task)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    kb_obj, opened = (None, False)
+    if write_back or n_warm > 0 or prior_runs or narrow:
+        kb_obj, opened = _open_kb(kb)
+    search_id = None
+    dataset_id = None
+    try:
+        # ---- the dataset in the KB, characterized once --------------------
+        if write_back:
+            rec = None
+            if dataset.content_hash:
+                rec = kb_obj.find_dataset(content_hash=dataset.content_hash)
+            if rec is None:
+                rec = kb_obj.add_dataset(
+                    dataset.name,
+                    task_type=dataset.task,
+                    source=dataset.source,
+                    n_rows=int(dataset.X.shape[0]),
+                    n_cols=int(dataset.X.shape[1]),
+                    content_hash=dataset.content_hash,
+                    openml_id=dataset.openml_id,
+                )
+            dataset_id = rec.dataset_id
+
+        # ---- recommendations -------------------------------------------------
+        recs = []
+        if n_warm > 0 or prior_runs or narrow:
+            from metalearn.recommend import recommend
+
+            mf = _meta_features(kb_obj, dataset, dataset_id)
+            top = max(n_warm, 3 * DEFAULT_WARM_START if narrow else 0, 1)
+            recs = list(
+                recommend(meta_features=mf, task=dataset.task, metric=metric, kb=kb_obj, top=top,
+                          exclude_datasets=exclude_datasets)
+            )
+        elif write_back:
+            _meta_features(kb_obj, dataset, dataset_id)  # characterize once, for future searches
+        if narrow and recs:
+            favoured = [r.algorithm for r in recs if r.algorithm in space_algorithms]
+            narrowed = tuple(dict.fromkeys(favoured))
+            if len(narrowed) >= 1:
+                space_algorithms = narrowed
+
+        # ---- the study -----------------------------------------------------------
+        if storage is not None and study_name is None:
+            study_name = _study_name(dataset, metric)
+        try:
+            study = optuna.create_study(
+                storage=storage,
+                sampler=_make_sampler(sampler, seed),
+                study_name=study_name,
+                direction="maximize",
+                load_if_exists=storage is not None,
+            )
+        except (ValueError, ImportError, optuna.exceptions.OptunaError) as exc:  # bad URL, missing driver
+            raise SearchError(f"storage={storage!r} cannot be used: {str(exc).splitlines()[0]}") from exc
+        study_name = study.study_name
+        fresh_study = not study.get_trials(deepcopy=False)
+
+        starting = []  # (algorithm, params, source)
+        for name, params in configurations:
+            if name not in space_algorithms:
+                raise SearchError(f"configuration algorithm {name!r} is not in the search space: {', '.join(space_algorithms)}")
+            starting.append((name, space.validate_params(name, params), "given"))
+        for r in recs[:n_warm]:
+            if r.algorithm in space_algorithms:
+                try:
+                    starting.append((r.algorithm, space.validate_params(r.algorithm, r.params), "warm_start"))
+                except MetaLearnError:
+                    continue
+        n_enqueued = 0
+        seen = set()
+        for name, params, source in starting:
+            key = (name, json.dumps(params, sort_keys=True, default=str))
+            if key in seen:
+                continue
+            seen.add(key)
+            got = _distributions_for(name, params, space_algorithms)
+            flat = got[0] if got is not None else {"algorithm": name}
+            study.enqueue_trial(
+                flat,
+                user_attrs={
+                    _ATTR_SOURCE: source,
+                    _ATTR_WARM: source == "warm_start",
+                    _ATTR_ALGORITHM: name,
+                    _ATTR_PARAMS: json.dumps(params, sort_keys=True),
+                },
+                skip_if_exists=storage is not None,
+            )
+            n_enqueued += source == "warm_start"
+        if prior_runs and recs and fresh_study:
+            exclude_ids = {dataset_id} if dataset_id is not None else set()
+            _add_prior_trials(study, kb_obj, recs, metric, space_algorithms, dataset.task, exclude_ids, limit=200)
+
+        if write_back:
+            settings = {
+                "n_trials": n_trials, "time_budget": time_budget, "warm_start": n_warm, "n_jobs": n_jobs,
+                "seed": seed, "storage": bool(storage), "study_name": study_name, "sampler": str(sampler),
+                "cv": cv, "prior_runs": prior_runs, "narrow": narrow, "algorithms": list(space_algorithms),
+                "exclude_datasets": [str(x) for x in exclude_datasets],
+            }
+            search_id = kb_obj.start_search(dataset_id, metric=metric, settings=settings).search_id
+
+        # ---- the trial loop -------------------------------------------------------
+        base_timeout = float(trial_timeout) if trial_timeout is not None else DEFAULT_TRIAL_TIMEOUT
+        random_state = 0 if seed is None else int(seed)
+        X, y = dataset.X, dataset.y
+        progress_bar = _Progress(progress, n_trials, deadline, start)
+        pending: dict = {}
+        n_asked = 0
+        own_best = float("nan")
+        status_final = "finished"
+
+        def launch(pool):
+            nonlocal n_asked
+            trial = study.ask()
+            attrs = trial.user_attrs
+            name, params = space.suggest(trial, space_algorithms)
+            params = dict(params)
+            if _ATTR_PARAMS in attrs:  # enqueued configuration: evaluate exactly it
+                name, params = attrs[_ATTR_ALGORITHM], json.loads(attrs[_ATTR_PARAMS])
+            else:
+                trial.set_user_attr(_ATTR_SOURCE, "sampler")
+                trial.set_user_attr(_ATTR_WARM, False)
+                trial.set_user_attr(_ATTR_ALGORITHM, name)
+                trial.set_user_attr(_ATTR_PARAMS, json.dumps(params, sort_keys=True, default=str))
+            timeout = base_timeout
+            limited = False
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left < timeout:
+                    timeout, limited = max(left, 0.05), True
+            fut = pool.submit(
+                evaluate_fn, name, params, X, y, task=dataset.task, metric=metric, cv=cv,
+                timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=random_state,
+            )
+            pending[fut] = (trial, name, params, limited)
+            n_asked += 1
+
+        def finish(fut):
+            nonlocal own_best
+            trial, name, params, limited = pending.pop(fut)
+            res = fut.result()  # an exception here is systemic (EvaluationError): stop the search
+            status = res.status
+            if status == "timeout" and limited:
+                status = "stopped"
+            score = float(res.score) if res.score is not None else float("nan")
+            ok = status == "ok" and math.isfinite(score)
+            if status == "ok" and not ok:
+                status = "failed"
+            error = res.error if not ok else None
+            if status == "stopped":
+                error = "stopped: the search's time budget ran out during this trial"
+            trial.set_user_attr(_ATTR_STATUS, status)
+            if error:
+                trial.set_user_attr(_ATTR_ERROR, str(error)[:500])
+            if res.fit_time is not None and math.isfinite(float(res.fit_time)):
+                trial.set_user_attr(_ATTR_FIT_TIME, float(res.fit_time))
+            trial.set_user_attr(_ATTR_PROTOCOL, res.protocol)
+            if ok:
+                study.tell(trial, score)
+                if not (score <= own_best):
+                    own_best = score
+            else:
+                study.tell(trial, state=TrialState.FAIL)
+            if write_back and status != "stopped":
+                from metalearn.kb import RunInput
+
+                cfg = kb_obj.add_configuration(name, params)
+                kb_obj.add_runs([
+                    RunInput(
+                        dataset_id, cfg.configuration_id, metric, score if ok else None, res.protocol,
+                        status=status, fit_time=_finite_or_none(res.fit_time), error=error,
+                        source=_computed_by(), search_id=search_id,
+                    )
+                ])
+            progress_bar.update(1, own_best, len(pending))
+            if callback is not None:
+                rec = _trial_record(study.get_trials(deepcopy=False)[trial.number])
+                if rec is not None:
+                    callback(rec)
+
+        try:
+            with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="metalearn-trial") as pool:
+                try:
+                    while True:
+                        now = time.monotonic()
+                        while (
+                            len(pending) < n_jobs
+                            and (n_trials is None or n_asked < n_trials)
+                            and (deadline is None or deadline - now > _MIN_TRIAL_SECONDS)
+                        ):
+                            launch(pool)
+                            now = time.monotonic()
+                        if not pending:
+                            break
+                        wait_for = 1.0
+                        if deadline is not None:
+                            over = now - deadline
+                            if over > _GRACE_SECONDS:  # an evaluator that ignores its timeout
+                                for fut, (trial, *_rest) in list(pending.items()):
+                                    trial.set_user_attr(_ATTR_STATUS, "stopped")
+                                    study.tell(trial, state=TrialState.FAIL)
+                                    fut.cancel()
+                                pending.clear()
+                                break
+                        done, _ = wait(list(pending), timeout=wait_for, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            finish(fut)
+                        if not done:
+                            progress_bar.update(0, own_best, len(pending))
+                except BaseException:
+                    for fut in pending:
+                        fut.cancel()
+                    raise
+        except KeyboardInterrupt:
+            status_final = "interrupted"
+            raise
+        except BaseException:
+            status_final = "failed"
+            raise
+        finally:
+            progress_bar.close()
+            if write_back and search_id is not None:
+                try:
+                    kb_obj.finish_search(
+                        search_id, status=status_final,
+                        best_score=_finite_or_none(own_best), n_trials=n_asked,
+                    )
+                except MetaLearnError:
+                    if status_final == "finished":
+                        raise
+
+        # ---- the result ---------------------------------------------------------------
+        records = []
+        for frozen in study.get_trials(deepcopy=False):
+            if frozen.state in (TrialState.RUNNING, TrialState.WAITING):
+                continue
+            rec = _trial_record(frozen)
+            if rec is not None:
+                records.append(rec)
+        records.sort(key=lambda t: t.number)
+        ok = [t for t in records if t.status == "ok" and math.isfinite(t.score)]
+        best = max(ok, key=lambda t: (t.score, -t.number)) if ok else None
+        protocol = ""
+        for frozen in study.get_trials(deepcopy=False):
+            protocol = frozen.user_attrs.get(_ATTR_PROTOCOL) or protocol
+            if protocol:
+                break
+        elapsed = time.monotonic() - start
+        model = None
+        if best is not None and refit:
+            from metalearn.evaluate import fit_final
+
+            model = fit_final(best.algorithm, dict(best.params), X, y, task=dataset.task, random_state=random_state)
+        return SearchResult(
+            best_score=best.score if best else float("nan"),
+            best_params=dict(best.params) if best else {},
+            algorithm=best.algorithm if best else None,
+            metric=metric,
+            protocol=protocol,
+            task=dataset.task,
+            dataset=dataset.name,
+            trials=tuple(records),
+            content_hash=dataset.content_hash,
+            kb_dataset_id=dataset_id,
+            search_id=search_id,
+            study_name=study_name,
+            elapsed=elapsed,
+            n_warm_start=n_enqueued,
+            algorithms=tuple(space_algorithms),
+            model=model,
+        )
+    finally:
+        if opened:
+            kb_obj.close()
