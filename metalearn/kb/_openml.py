@@ -1,0 +1,551 @@
+"""Import OpenML's evaluations of scikit-learn flows into the knowledge base.
+
+:func:`import_openml` lists a task's (or a suite's, or a flow's) evaluations
+under one OpenML measure, reads each run's setup (its hyperparameters), maps
+the flow's final scikit-learn estimator onto metalearn's algorithm registry,
+and writes datasets, their OpenML qualities and the runs through the
+:class:`~metalearn.kb.KnowledgeBase` methods. Re-running it imports only what
+is missing. Nothing named by a flow is ever imported or executed: flows are
+read as names.
+
+All requests go through openml-python's own client (``openml.config.server``
+says where). Tasks and datasets use openml-python's cache; evaluation listings,
+setups and suites, which openml-python does not cache, are kept as JSON under
+``<openml cache>/metalearn/`` so that a re-run without network still works from
+what an earlier run saw.
+
+>>> final_estimator("sklearn.pipeline.Pipeline(imputation=sklearn.preprocessing.imputation.Imputer,"
+...                 "estimator=sklearn.svm.classes.SVC)(1)")
+('SVC', 'sklearn.svm.classes.SVC')
+>>> final_estimator("sklearn.ensemble.forest.RandomForestClassifier")
+('RandomForestClassifier', 'sklearn.ensemble.forest.RandomForestClassifier')
+>>> final_estimator("weka.J48(1)") is None
+True
+>>> protocol_name("crossvalidation", {"number_folds": "10", "number_repeats": "1"})
+'10-fold CV'
+>>> SCORERS["root_mean_squared_error"]
+('neg_root_mean_squared_error', -1.0)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import time
+import types
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from metalearn.exceptions import (
+    InvalidParamsError,
+    KBError,
+    OpenMLUnavailableError,
+    UnknownAlgorithmError,
+)
+
+__all__ = ["ImportReport", "import_openml", "final_estimator", "protocol_name", "SCORERS"]
+
+#: OpenML evaluation measure -> (scikit-learn scorer name, sign that makes it higher-is-better).
+#: OpenML averages per-class precision, recall and F-measure weighted by class size, hence ``*_weighted``.
+SCORERS: Mapping[str, tuple[str, float]] = types.MappingProxyType({
+    "predictive_accuracy": ("accuracy", 1.0),
+    "area_under_roc_curve": ("roc_auc", 1.0),  # multiclass tasks: roc_auc_ovr_weighted (see _scorer)
+    "f_measure": ("f1_weighted", 1.0),
+    "precision": ("precision_weighted", 1.0),
+    "recall": ("recall_weighted", 1.0),
+    "root_mean_squared_error": ("neg_root_mean_squared_error", -1.0),
+    "mean_absolute_error": ("neg_mean_absolute_error", -1.0),
+})
+
+QUALITIES_COMPUTED_BY = "openml-server"
+_CLASSIFICATION, _REGRESSION = 1, 2
+_SETUP_BATCH = 200
+_RUN_BATCH = 500
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one :func:`import_openml` call did.
+
+    ``runs_unmapped`` counts the evaluations that could not become runs, by
+    reason (``"not a scikit-learn flow"``, ``"estimator not in registry: X"``,
+    ``"parameters invalid: ..."``). ``complete`` is False when ``max_runs``
+    stopped the import early (re-run to get the rest). ``offline`` lists what
+    was read from the cache because OpenML could not be reached.
+    """
+
+    datasets_added: int
+    runs_added: int
+    runs_skipped: int
+    runs_unmapped: Mapping[str, int]
+    qualities_added: int
+    tasks: tuple[int, ...] = ()
+    evaluations_seen: int = 0
+    complete: bool = True
+    offline: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_unmapped(self) -> int:
+        """Number of evaluations that could not be mapped, whatever the reason."""
+        return sum(self.runs_unmapped.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-able types."""
+        out = dict(self.__dict__)
+        out["runs_unmapped"] = dict(self.runs_unmapped)
+        out["tasks"] = list(self.tasks)
+        out["offline"] = list(self.offline)
+        out["notes"] = list(self.notes)
+        return out
+
+    def summary(self) -> str:
+        """A few human-readable lines."""
+        lines = [
+            f"tasks: {', '.join(map(str, self.tasks)) or '-'} ({self.evaluations_seen} evaluations)",
+            f"datasets added: {self.datasets_added}, qualities added: {self.qualities_added}",
+            f"runs added: {self.runs_added}, already present: {self.runs_skipped}, unmapped: {self.n_unmapped}",
+        ]
+        lines += [f"  unmapped ({n}): {reason}" for reason, n in sorted(self.runs_unmapped.items())]
+        if not self.complete:
+            lines.append("stopped at max_runs: run the import again to continue")
+        lines += [f"offline: {what}" for what in self.offline]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- flows and protocols
+def _strip_version(name: str) -> str:
+    return re.sub(r"\(\d+\)$", "", name.strip())
+
+
+def _split_call(name: str) -> tuple[str, list[tuple[str, str]]]:
+    """``a.B(x=c.D,y=e.F(z=g.H))`` -> ``("a.B", [("x", "c.D"), ("y", "e.F(z=g.H)")])``."""
+    if not name.endswith(")") or "(" not in name:
+        return name, []
+    head, inner = name[: name.index("(")], name[name.index("(") + 1 : -1]
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(inner):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    parts.append(inner[start:])
+    pairs = []
+    for part in parts:
+        key, _, value = part.partition("=")
+        pairs.append((key.strip(), value.strip()))
+    return head, pairs
+
+
+def final_estimator(flow_name: str) -> tuple[str, str] | None:
+    """The final estimator of a scikit-learn flow: ``(class name, component flow name)``.
+
+    Pipelines are followed to their last step; any other flow is its own
+    estimator. Returns None for flows that are not scikit-learn's.
+    """
+    name = _strip_version(flow_name)
+    if not name.startswith("sklearn."):
+        return None
+    head, parts = _split_call(name)
+    if head.rsplit(".", 1)[-1] == "Pipeline" and parts:
+        return final_estimator(parts[-1][1])
+    return head.rsplit(".", 1)[-1], name
+
+
+def protocol_name(procedure_type: str, parameters: Mapping[str, Any]) -> str:
+    """metalearn's protocol string for an OpenML estimation procedure."""
+    folds = str(parameters.get("number_folds") or "").strip()
+    repeats = str(parameters.get("number_repeats") or "1").strip() or "1"
+    percentage = str(parameters.get("percentage") or "").strip()
+    kind = (procedure_type or "").lower()
+    if kind == "crossvalidation" and folds:
+        return f"{folds}-fold CV" if repeats == "1" else f"{repeats}x{folds}-fold CV"
+    if kind == "holdout" and percentage:
+        return f"holdout {percentage}%" if repeats == "1" else f"holdout {percentage}%, {repeats} repeats"
+    if kind == "leaveoneout":
+        return "leave-one-out CV"
+    return f"openml {procedure_type}"
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _estimator_params(setup_params: Iterable[Mapping[str, Any]], component: str, cls: str) -> dict[str, Any]:
+    """The decoded parameters of the flow component ``component`` in a setup."""
+    exact = [p for p in setup_params if _strip_version(p["flow_name"] or "") == component]
+    if not exact:  # fall back on the class name
+        exact = [p for p in setup_params
+                 if _split_call(_strip_version(p["flow_name"] or ""))[0].rsplit(".", 1)[-1] == cls]
+    return {p["parameter_name"]: _decode(p["value"]) for p in exact}
+
+
+def _map_run(flow_name: str, setup_params: Sequence[Mapping[str, Any]] | None) -> tuple[str, dict] | str:
+    """``(algorithm, params)`` for our registry, or the reason the run cannot be mapped."""
+    from metalearn import space
+
+    found = final_estimator(flow_name)
+    if found is None:
+        return "not a scikit-learn flow"
+    cls, component = found
+    try:
+        space.get_algorithm(cls)
+    except UnknownAlgorithmError:
+        return f"estimator not in registry: {cls}"
+    decoded = _estimator_params(setup_params or (), component, cls)
+    accepted = set(space.default_params(cls))
+    params = {k: v for k, v in decoded.items() if k in accepted}
+    for key, value in params.items():
+        if isinstance(value, dict) and "oml-python:serialized_object" in value:
+            return f"parameters invalid: {cls} parameter {key} is a serialized object"
+    try:
+        params = space.validate_params(cls, params)
+    except InvalidParamsError as exc:
+        return f"parameters invalid: {exc}"
+    return cls, dict(params)
+
+
+# --------------------------------------------------------------------------- openml access
+def _is_connection_error(exc: BaseException) -> bool:
+    import openml
+
+    if isinstance(exc, (ConnectionError, OSError, openml.exceptions.OpenMLServerError)) and not isinstance(
+        exc, openml.exceptions.OpenMLServerException
+    ):
+        return True
+    return type(exc).__module__.startswith(("requests", "urllib3"))
+
+
+class _Session:
+    """One import's view of OpenML: online until a request fails to connect, then cache-only."""
+
+    def __init__(self) -> None:
+        import openml
+
+        self.openml = openml
+        self.server = openml.config.server
+        self.cache = Path(openml.config.get_cache_directory()) / "metalearn"
+        self.online = True
+        self.offline: list[str] = []
+
+    # -- our JSON cache for what openml-python does not cache
+    def _path(self, key: str) -> Path:
+        return self.cache / f"{key}.json"
+
+    def _read(self, key: str) -> Any | None:
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, key: str, value: Any) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        tmp.replace(path)
+
+    def unavailable(self, what: str, exc: BaseException | None) -> OpenMLUnavailableError:
+        cause = f" ({type(exc).__name__})" if exc is not None else ""
+        return OpenMLUnavailableError(
+            f"OpenML at {self.server} cannot be reached{cause} and {what} is not in the local cache "
+            f"({self.cache.parent}): connect to the internet and run the import again"
+        )
+
+    def cached_call(self, key: str, what: str, fetch: Callable[[], Any]) -> Any:
+        """Fetch and cache; offline, read the cache (and say so); neither: OpenMLUnavailableError."""
+        error = None
+        if self.online:
+            try:
+                value = fetch()
+            except Exception as exc:  # noqa: BLE001 - sorted below
+                if not _is_connection_error(exc):
+                    raise
+                self.online, error = False, exc
+            else:
+                self._write(key, {"fetched_at": time.time(), "value": value})
+                return value
+        cached = self._read(key)
+        if cached is None:
+            raise self.unavailable(what, error)
+        when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(cached["fetched_at"]))
+        self.offline.append(f"{what} read from the cache (fetched {when} UTC)")
+        return cached["value"]
+
+    def openml_cached(self, what: str, fetch: Callable[[], Any]) -> Any:
+        """Call an openml-python function that has its own cache; offline, rely on that cache."""
+        try:
+            value = fetch()
+        except Exception as exc:  # noqa: BLE001
+            if isinstance(exc, self.openml.exceptions.OpenMLCacheException) or _is_connection_error(exc):
+                self.online = False
+                raise self.unavailable(what, exc) from None
+            raise
+        if not self.online:
+            self.offline.append(f"{what} read from openml-python's cache")
+        return value
+
+    # -- the calls
+    def suite_tasks(self, suite: int | str) -> list[int]:
+        def fetch():
+            return [int(t) for t in (self.openml.study.get_suite(suite).tasks or [])]
+
+        return self.cached_call(f"suites/{suite}", f"suite {suite}", fetch)
+
+    def evaluations(self, metric: str, task: int | None, flows: Sequence[int]) -> list[dict]:
+        key = f"evaluations/{metric}/task-{task if task is not None else 'all'}"
+        if flows:
+            key += "-flows-" + "-".join(map(str, sorted(flows)))
+        what = f"the {metric} evaluations of " + (f"task {task}" if task is not None else f"flows {list(flows)}")
+
+        def fetch():
+            try:
+                frame = self.openml.evaluations.list_evaluations(
+                    function=metric, tasks=[task] if task is not None else None,
+                    flows=list(flows) or None, output_format="dataframe", size=None,
+                )
+            except self.openml.exceptions.OpenMLServerNoResult:
+                return []
+            if frame is None or len(frame) == 0:
+                return []
+            cols = ["run_id", "task_id", "setup_id", "flow_id", "flow_name", "data_id", "value"]
+            rows = frame[cols].to_dict("records")
+            return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]
+
+        rows = self.cached_call(key, what, fetch)
+        return sorted(({**r, "run_id": int(r["run_id"])} for r in rows), key=lambda r: r["run_id"])
+
+    def setups(self, setup_ids: Iterable[int]) -> dict[int, list[dict]]:
+        """Setup id -> its parameters (flow_name, parameter_name, value), from the cache when there."""
+        out: dict[int, list[dict]] = {}
+        missing = []
+        for sid in sorted(set(setup_ids)):
+            cached = self._read(f"setups/{sid}")
+            if cached is not None:
+                out[sid] = cached["value"]
+            else:
+                missing.append(sid)
+        for start in range(0, len(missing), _SETUP_BATCH):
+            batch = missing[start : start + _SETUP_BATCH]
+            if not self.online:
+                break
+            try:
+                listed = self.openml.setups.list_setups(setup=batch, output_format="object", size=len(batch))
+            except Exception as exc:  # noqa: BLE001
+                if not _is_connection_error(exc):
+                    raise
+                self.online = False
+                break
+            for sid, setup in listed.items():
+                params = [
+                    {"flow_name": p.flow_name, "parameter_name": p.parameter_name, "value": p.value}
+                    for p in (setup.parameters or {}).values()
+                ]
+                self._write(f"setups/{sid}", {"fetched_at": time.time(), "value": params})
+                out[int(sid)] = params
+        still = [sid for sid in missing if sid not in out]
+        if still and not self.online:
+            self.offline.append(f"{len(still)} setups neither reachable nor cached: their runs wait for the next import")
+        return out
+
+
+# --------------------------------------------------------------------------- the import
+def _scorer(metric: str, n_classes: int | None) -> tuple[str, float]:
+    name, sign = SCORERS[metric]
+    if metric == "area_under_roc_curve" and n_classes is not None and n_classes > 2:
+        name = "roc_auc_ovr_weighted"  # OpenML averages one-vs-rest AUCs weighted by class size
+    return name, sign
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", disable=not (enabled and sys.stderr.isatty()), leave=False)
+
+
+def import_openml(
+    kb,
+    *,
+    tasks: Iterable[int] = (),
+    suite: int | str | None = None,
+    flows: Iterable[int] = (),
+    metric: str = "predictive_accuracy",
+    max_runs: int | None = None,
+    progress: bool = True,
+) -> ImportReport:
+    """Import OpenML evaluations of scikit-learn flows into the knowledge base ``kb``.
+
+    Parameters
+    ----------
+    kb : KnowledgeBase
+        An open knowledge base.
+    tasks : iterable of int
+        OpenML task ids.
+    suite : int or str, optional
+        A benchmark suite id or alias (e.g. ``"OpenML-CC18"``): its tasks are added to ``tasks``.
+    flows : iterable of int
+        Only these flows' runs (with no tasks and no suite: these flows' runs on every task).
+    metric : str
+        OpenML evaluation measure; stored under its scikit-learn scorer name, higher is better
+        (see :data:`SCORERS`).
+    max_runs : int, optional
+        Stop after adding this many new runs (run again to continue).
+    progress : bool
+        Show a progress bar on stderr (only when it is a terminal).
+
+    Returns
+    -------
+    ImportReport
+
+    Raises
+    ------
+    OpenMLUnavailableError
+        OpenML cannot be reached and what is needed is not cached.
+    KBError
+        The options are not usable (unknown measure, nothing to import).
+    """
+    from metalearn.kb import RunInput
+
+    if metric not in SCORERS:
+        raise KBError(f"OpenML measure {metric!r} cannot be imported: use one of {', '.join(SCORERS)}")
+    if max_runs is not None and max_runs < 0:
+        raise KBError(f"max_runs={max_runs} must be >= 0 (or None for no limit)")
+    flows = tuple(int(f) for f in flows)
+    task_ids = list(dict.fromkeys(int(t) for t in tasks))
+    if suite is None and not task_ids and not flows:
+        raise KBError("nothing to import: give tasks, a suite (e.g. OpenML-CC18) or flows")
+
+    import openml
+
+    session = _Session()
+    source = f"openml {openml.__version__}"
+    if suite is not None:
+        task_ids += [t for t in session.suite_tasks(suite) if t not in task_ids]
+
+    by_task: dict[int, list[dict]] = {}
+    if task_ids:
+        for tid in task_ids:
+            by_task[tid] = session.evaluations(metric, tid, flows)
+    else:
+        for row in session.evaluations(metric, None, flows):
+            by_task.setdefault(int(row["task_id"]), []).append(row)
+
+    counts = Counter()
+    unmapped: Counter = Counter()
+    notes: list[str] = []
+    complete = True
+    total = sum(len(rows) for rows in by_task.values())
+    bar = _progress(total, progress, "OpenML runs")
+    try:
+        for tid, rows in by_task.items():
+            if max_runs is not None and counts["runs"] >= max_runs:
+                complete = False
+                break
+            if not rows:
+                notes.append(f"task {tid} has no {metric} evaluations" + (f" for flows {list(flows)}" if flows else ""))
+                continue
+            task = session.openml_cached(f"task {tid}", lambda: openml.tasks.get_task(tid, download_splits=False))
+            if int(task.task_type_id) not in (_CLASSIFICATION, _REGRESSION):
+                notes.append(f"task {tid} is a {task.task_type} task: skipped")
+                bar.update(len(rows))
+                continue
+            did = int(task.dataset_id)
+            dataset = session.openml_cached(
+                f"dataset {did}",
+                lambda: openml.datasets.get_dataset(did, download_data=False, download_qualities=True,
+                                                    download_features_meta_data=False),
+            )
+            qualities = {k: v for k, v in (dataset.qualities or {}).items() if _finite(v) is not None}
+            if int(task.task_type_id) == _CLASSIFICATION:
+                n_classes = len(task.class_labels or ()) or int(qualities.get("NumberOfClasses", 0)) or None
+                task_type = "binary" if n_classes == 2 else "multiclass" if n_classes else "classification"
+            else:
+                n_classes, task_type = None, "regression"
+            scorer, sign = _scorer(metric, n_classes)
+            protocol = protocol_name(task.estimation_procedure.get("type", ""),
+                                     task.estimation_procedure.get("parameters") or {})
+
+            record = kb.find_dataset(openml_id=did)
+            if record is None:
+                n_feat = qualities.get("NumberOfFeatures")
+                record = kb.add_dataset(
+                    dataset.name, task_type=task_type, source=f"openml:{did}",
+                    n_rows=int(qualities["NumberOfInstances"]) if "NumberOfInstances" in qualities else None,
+                    n_cols=int(n_feat) - 1 if n_feat else None, openml_id=did, openml_task_id=tid,
+                )
+                counts["datasets"] += 1
+            have = kb.meta_features_frame([record.dataset_id], computed_by=QUALITIES_COMPUTED_BY)
+            if qualities and (len(have) == 0 or have.dropna(axis=1, how="all").shape[1] == 0):
+                counts["qualities"] += kb.add_meta_features(
+                    record.dataset_id, {k: float(v) for k, v in qualities.items()}, computed_by=QUALITIES_COMPUTED_BY
+                )
+
+            setups = session.setups(int(r["setup_id"]) for r in rows)
+            pending: list = []
+            seen: set = set()
+            for row in rows:
+                if max_runs is not None and counts["runs"] + len(pending) >= max_runs:
+                    complete = False
+                    break
+                bar.update(1)
+                counts["seen"] += 1
+                sid = int(row["setup_id"])
+                if sid not in setups:
+                    continue  # offline and not cached: left for a later import (noted by the session)
+                value = _finite(row["value"])
+                if value is None:
+                    unmapped["no value"] += 1
+                    continue
+                mapped = _map_run(str(row["flow_name"]), setups[sid])
+                if isinstance(mapped, str):
+                    unmapped[mapped] += 1
+                    continue
+                algorithm, params = mapped
+                config = kb.add_configuration(algorithm, params)
+                key = (config.configuration_id, scorer, protocol)
+                if key in seen or kb.has_run(record.dataset_id, config.configuration_id, scorer, protocol):
+                    counts["skipped"] += 1
+                    continue
+                seen.add(key)
+                pending.append(RunInput(record.dataset_id, config.configuration_id, scorer, sign * value, protocol,
+                                        source=source, openml_run_id=int(row["run_id"])))
+                if len(pending) >= _RUN_BATCH:
+                    counts["runs"] += kb.add_runs(pending)
+                    pending = []
+            if pending:
+                counts["runs"] += kb.add_runs(pending)
+    finally:
+        bar.close()
+    return ImportReport(
+        datasets_added=counts["datasets"],
+        runs_added=counts["runs"],
+        runs_skipped=counts["skipped"],
+        runs_unmapped=types.MappingProxyType(dict(unmapped)),
+        qualities_added=counts["qualities"],
+        tasks=tuple(by_task),
+        evaluations_seen=counts["seen"],
+        complete=complete,
+        offline=tuple(dict.fromkeys(session.offline)),
+        notes=tuple(notes),
+    )
