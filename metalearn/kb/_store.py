@@ -1,0 +1,1088 @@
+"""The knowledge base store: the only place in metalearn that speaks SQL.
+
+A :class:`KnowledgeBase` wraps one SQLite file (through sqlite-utils) in WAL
+mode with a busy timeout. Every write is one ``BEGIN IMMEDIATE`` transaction;
+reads return frozen records or pandas DataFrames (copies). Failures are
+:class:`~metalearn.exceptions.KBError` subclasses naming the file and the fix.
+
+>>> import tempfile, os
+>>> from metalearn.kb import KnowledgeBase, RunInput
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+...         ds = kb.add_dataset("iris", task_type="multiclass", source="openml:61", openml_id=61)
+...         cfg = kb.add_configuration("SVC", {"C": 1.0, "kernel": "rbf"})
+...         kb.add_runs([RunInput(ds.dataset_id, cfg.configuration_id, "balanced_accuracy", 0.96, "5-fold CV")])
+...         frame = kb.runs_frame(dataset_ids=[ds.dataset_id], metric="balanced_accuracy")
+1
+>>> frame[["algorithm", "params", "score"]].to_dict("records")
+[{'algorithm': 'SVC', 'params': '{"C":1.0,"kernel":"rbf"}', 'score': 0.96}]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import secrets
+import shlex
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+
+from metalearn._canonical import canonical_json, config_hash
+from metalearn._version import __version__
+from metalearn.exceptions import (
+    InvalidParamsError,
+    KBContentError,
+    KBCorruptError,
+    KBError,
+    KBSchemaError,
+    MetaLearnError,
+)
+from metalearn.kb._locate import find_seed, resolve_path
+from metalearn.kb._schema import SCHEMA_VERSION, migrate, schema_version
+from metalearn.kb._seed import import_seed
+from metalearn.kb.records import (
+    DEFAULT_SOURCE,
+    RUN_STATUSES,
+    SEARCH_STATUSES,
+    TASK_TYPES,
+    CheckIssue,
+    CheckReport,
+    ConfigurationRecord,
+    DatasetRecord,
+    KBStats,
+    RunInput,
+    SearchRecord,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration", "EXPORT_TABLES"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_RUN_CHUNK = 20_000
+#: Tables written by ``export`` (one file each), in dependency order.
+EXPORT_TABLES = (
+    "migrations", "kb_info", "sources", "datasets", "meta_features", "algorithms", "algorithm_flows",
+    "configurations", "metrics", "protocols", "searches", "runs",
+)
+
+
+def _q(path: Path | str) -> str:
+    return shlex.quote(str(path))
+
+
+def _rebuild_hint(path: Path) -> str:
+    return f"rebuild it with `metalearn kb init --from-seed --force --kb {_q(path)}`"
+
+
+# --- files ------------------------------------------------------------------
+def _check_file(path: Path) -> None:
+    """Raise a clear error when ``path`` is not a whole SQLite file (cheap: reads the header)."""
+    if path.is_dir():
+        raise KBError(f"KB path {path} is a directory: give a file path such as {path / 'kb.sqlite'}")
+    size = path.stat().st_size
+    if size == 0:
+        raise KBCorruptError(f"{path} is not a metalearn knowledge base (an empty file): {_rebuild_hint(path)}")
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(_SQLITE_MAGIC):
+        raise KBCorruptError(
+            f"{path} is not a metalearn knowledge base (not an SQLite file): {_rebuild_hint(path)}"
+        )
+    if len(header) < 100:
+        raise KBCorruptError(f"KB {path} is truncated ({size} bytes): {_rebuild_hint(path)}")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    header_count_valid = header[92:96] == header[24:28]
+    wal = Path(f"{path}-wal")
+    wal_pending = wal.exists() and wal.stat().st_size > 0  # pages may be in the WAL until a checkpoint
+    if not wal_pending and page_size and (
+        size % page_size or (header_count_valid and page_count and size < page_size * page_count)
+    ):
+        expected = page_size * page_count if header_count_valid else "a multiple of %d" % page_size
+        raise KBCorruptError(f"KB {path} is truncated ({size} bytes, expected {expected}): {_rebuild_hint(path)}")
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """Open ``path`` (a checked file) and verify it is a KB of our schema version."""
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        version = schema_version(conn)
+        if version is None:
+            raise KBCorruptError(
+                f"{path} is an SQLite file but not a metalearn knowledge base (no migrations table): "
+                f"{_rebuild_hint(path)}"
+            )
+        if version > SCHEMA_VERSION:
+            raise KBSchemaError(
+                f"KB {path} has schema version {version}, newer than this metalearn supports "
+                f"({SCHEMA_VERSION}): upgrade metalearn (pip install -U metalearn)"
+            )
+        if version < SCHEMA_VERSION:
+            raise KBSchemaError(
+                f"KB {path} has schema version {version}, older than this metalearn uses ({SCHEMA_VERSION}): "
+                f"run `metalearn kb upgrade --kb {_q(path)}`"
+            )
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise KBError(f"KB {path} is locked by another process (waited {timeout:g} s): retry later") from exc
+        raise KBCorruptError(f"KB {path} cannot be read ({exc}): {_rebuild_hint(path)}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def create_kb(
+    path: str | os.PathLike | None = None,
+    *,
+    from_seed: bool = True,
+    seed_dir: str | os.PathLike | None = None,
+    force: bool = False,
+) -> Path:
+    """Create a KB at ``path`` (default: :func:`~metalearn.kb.default_path`); return its path.
+
+    The KB is built in a temporary file next to ``path`` and linked into place
+    only when complete, so a crash never leaves a half-built KB, and two
+    processes creating the same KB at once both end up using one whole file.
+    ``from_seed`` imports the shipped seed (no network; the seed is only
+    read); ``force`` replaces an existing file.
+    """
+    path = resolve_path(path)
+    if path.exists() and not force:
+        raise KBError(f"KB {path} already exists: pass force=True (--force) to replace it")
+    seed = find_seed(seed_dir) if from_seed else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
+            migrate(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            info = {"created_at": str(int(time.time())), "created_by": DEFAULT_SOURCE}
+            if seed is not None:
+                counts = import_seed(conn, seed)
+                info["created_from"] = "seed"
+                info["seed_counts"] = json.dumps(counts, sort_keys=True)
+            else:
+                info["created_from"] = "empty"
+            conn.executemany("INSERT OR REPLACE INTO kb_info (key, value) VALUES (?, ?)", info.items())
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        _fsync(tmp)
+        if force:
+            for suffix in ("-wal", "-shm"):  # a stale WAL must never be replayed onto the new file
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # no hard links on this file system
+                if not path.exists():
+                    os.replace(tmp, path)
+    except sqlite3.Error as exc:
+        raise KBError(f"cannot create KB {path} ({exc}): check the directory is writable") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def upgrade_kb(path: str | os.PathLike | None = None, *, timeout: float = 30.0) -> tuple[int, int]:
+    """Apply pending schema migrations to the KB at ``path``; return (old version, new version)."""
+    path = resolve_path(path)
+    if not path.exists():
+        raise KBError(f"KB {path} does not exist: create it with `metalearn kb init --kb {_q(path)}`")
+    _check_file(path)
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    try:
+        old = schema_version(conn)
+        if old is None:
+            raise KBCorruptError(
+                f"{path} is an SQLite file but not a metalearn knowledge base (no migrations table): "
+                f"{_rebuild_hint(path)}"
+            )
+        if old > SCHEMA_VERSION:
+            raise KBSchemaError(
+                f"KB {path} has schema version {old}, newer than this metalearn supports "
+                f"({SCHEMA_VERSION}): upgrade metalearn (pip install -U metalearn)"
+            )
+        return old, migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise KBCorruptError(f"KB {path} cannot be upgraded ({exc}): {_rebuild_hint(path)}") from exc
+    finally:
+        conn.close()
+
+
+# --- validation against the registry -----------------------------------------
+def _problem(algorithm: str, params_json: str) -> tuple[str, str, dict[str, Any] | None]:
+    """(kind, message, normalized params): kind is "" when the configuration is valid."""
+    from metalearn import space  # imported here: space imports scikit-learn
+
+    try:
+        params = json.loads(params_json)
+    except (TypeError, ValueError) as exc:
+        return ("malformed parameters",
+                f"params {str(params_json)[:80]!r} of {algorithm!r} are not JSON ({exc})", None)
+    if not isinstance(params, dict):
+        return "malformed parameters", f"params {str(params_json)[:80]!r} of {algorithm!r} are not a JSON object", None
+    try:
+        space.get_algorithm(algorithm)
+    except MetaLearnError as exc:
+        return "unknown algorithm", str(exc), None
+    try:
+        normalized = space.validate_params(algorithm, params)
+    except MetaLearnError as exc:
+        return "invalid parameters", str(exc), None
+    return "", "", dict(normalized)
+
+
+def validate_configuration(algorithm: str, params_json: str, *, where: str = "") -> tuple[str, dict[str, Any]]:
+    """Check a stored configuration against metalearn's registry before it is run.
+
+    The algorithm name is looked up in :mod:`metalearn.space` (never imported
+    by name); the parameters must be a JSON object the space accepts. Returns
+    ``(algorithm, normalized params)``; raises :class:`KBContentError`
+    naming ``where`` otherwise.
+    """
+    kind, message, params = _problem(algorithm, params_json)
+    if kind:
+        label = f"{where}: " if where else ""
+        raise KBContentError(f"{label}{kind}: {message}: remove the row, or rebuild the KB from the seed")
+    return algorithm, params
+
+
+# --- helpers ------------------------------------------------------------------
+def _translate(method):
+    """Turn sqlite3 errors raised by a KnowledgeBase method into KBError subclasses."""
+
+    @functools.wraps(method)
+    def wrapper(self: "KnowledgeBase", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.IntegrityError as exc:
+            raise KBContentError(f"KB {self.path}: {method.__name__} would break a constraint ({exc})") from exc
+        except sqlite3.ProgrammingError as exc:
+            raise KBError(f"KB {self.path}: {exc}: open it again with KnowledgeBase.open") from exc
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise KBError(
+                    f"KB {self.path} is locked by another process (waited {self._timeout:g} s): retry later"
+                ) from exc
+            if "readonly" in text or "read-only" in text:
+                raise KBError(f"KB {self.path} is read-only: give a writable KB with --kb PATH") from exc
+            raise KBError(f"KB {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise KBCorruptError(f"KB {self.path} cannot be read ({exc}): {_rebuild_hint(self.path)}") from exc
+
+    return wrapper
+
+
+def _split_source(name: str) -> tuple[str, str | None]:
+    package, _, version = name.partition(" ")
+    return package, (version or None)
+
+
+def _nullable_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _preference(computed_by: "pd.Series"):
+    import numpy as np
+
+    return np.where(
+        computed_by == "openml-server",
+        0,
+        np.where((computed_by == "metalearn") | computed_by.str.startswith("metalearn "), 1, 2),
+    )
+
+
+class KnowledgeBase:
+    """A metalearn knowledge base file: datasets, meta-features, configurations, runs.
+
+    Open one with :meth:`open`; use it as a context manager to close it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float = 30.0) -> None:
+        import sqlite_utils  # imported here: it imports pandas
+
+        self._db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._conn = conn
+        self._path = path
+        self._timeout = timeout
+
+    # -- opening and closing ---------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike | None = None,
+        *,
+        create: str | bool = "seed",
+        seed_dir: str | os.PathLike | None = None,
+        timeout: float = 30.0,
+    ) -> "KnowledgeBase":
+        """Open the KB at ``path`` (default: ``$METALEARN_KB``, else the per-user data directory).
+
+        Parameters
+        ----------
+        path : path-like, optional
+            The KB file.
+        create : {"seed", "empty", False}
+            What to do when the file does not exist: create it from the shipped
+            seed (no network, seconds), create an empty KB, or raise.
+        seed_dir : path-like, optional
+            A seed directory to use instead of the shipped one.
+        timeout : float
+            Seconds to wait for another process's write lock.
+        """
+        if create not in ("seed", "empty", False):
+            raise KBError(f"create={create!r} is not one of 'seed', 'empty', False")
+        path = resolve_path(path)
+        if not path.exists():
+            if create is False:
+                raise KBError(f"KB {path} does not exist: create it with `metalearn kb init --kb {_q(path)}`")
+            create_kb(path, from_seed=create == "seed", seed_dir=seed_dir)
+        _check_file(path)
+        return cls(_connect(path, timeout), path, timeout)
+
+    @property
+    def path(self) -> Path:
+        """The KB file."""
+        return self._path
+
+    def close(self) -> None:
+        """Close the connection (the KB stays valid on disk)."""
+        self._conn.close()
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase({str(self._path)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _name_id(self, table: str, name: str) -> int:
+        """Id of ``name`` in a lookup table (metrics, protocols, algorithms), created if new."""
+        id_col = {"metrics": "metric_id", "protocols": "protocol_id", "algorithms": "algorithm_id"}[table]
+        row = self._conn.execute(f"SELECT {id_col} FROM {table} WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return row[0]
+        return self._conn.execute(f"INSERT INTO {table} (name) VALUES (?)", (name,)).lastrowid
+
+    def _source_id(self, name: str) -> int:
+        row = self._conn.execute("SELECT source_id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return row[0]
+        package, version = _split_source(name)
+        return self._conn.execute(
+            "INSERT INTO sources (name, package, version) VALUES (?, ?, ?)", (name, package, version)
+        ).lastrowid
+
+    def _require(self, table: str, id_col: str, ids: Iterable[int]) -> None:
+        wanted = {int(i) for i in ids}
+        if not wanted:
+            return
+        found = {
+            row[0]
+            for row in self._conn.execute(
+                f"SELECT {id_col} FROM {table} WHERE {id_col} IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(wanted)),),
+            )
+        }
+        missing = sorted(wanted - found)
+        if missing:
+            raise KBContentError(
+                f"{id_col} {', '.join(map(str, missing[:5]))} not in KB {self._path}: add the "
+                f"{table[:-1]} first"
+            )
+
+    # -- datasets ------------------------------------------------------------------
+    _DATASET_COLUMNS = (
+        "d.dataset_id, d.name, d.task_type, d.source, d.n_rows, d.n_cols, d.content_hash, d.openml_id, "
+        "d.openml_task_id, d.key, s.name"
+    )
+
+    def _dataset_where(self, where: str, params: Sequence[Any]) -> DatasetRecord | None:
+        row = self._conn.execute(
+            f"SELECT {self._DATASET_COLUMNS} FROM datasets d JOIN sources s ON s.source_id = d.source_id "
+            f"WHERE {where}",
+            params,
+        ).fetchone()
+        return None if row is None else DatasetRecord(*row)
+
+    @_translate
+    def add_dataset(
+        self,
+        name: str,
+        *,
+        task_type: str,
+        source: str,
+        n_rows: int | None = None,
+        n_cols: int | None = None,
+        content_hash: str | None = None,
+        openml_id: int | None = None,
+        openml_task_id: int | None = None,
+        provenance: str | None = None,
+    ) -> DatasetRecord:
+        """Add a dataset, or return the existing row with the same OpenML id or content hash.
+
+        Identity is, in order: ``openml_id``, ``content_hash``, else ``"<source>:<name>"``.
+        A known dataset gains the identity fields it lacked (e.g. its OpenML task id).
+        """
+        if task_type not in TASK_TYPES:
+            raise KBContentError(f"task_type {task_type!r} is not one of {', '.join(TASK_TYPES)}")
+        if not isinstance(name, str) or not name:
+            raise KBContentError(f"dataset name {name!r} must be a non-empty string")
+        openml_id = None if openml_id is None else int(openml_id)
+        if openml_id is not None:
+            key = f"openml:{openml_id}"
+        elif content_hash:
+            key = f"sha256:{content_hash}"
+        else:
+            key = f"{source}:{name}"
+        with self._write() as conn:
+            found = None
+            if openml_id is not None:
+                found = self._dataset_where("d.openml_id = ?", (openml_id,))
+            if found is None and content_hash:
+                found = self._dataset_where("d.content_hash = ?", (content_hash,))
+            if found is None:
+                found = self._dataset_where("d.key = ?", (key,))
+            if found is not None:
+                for column, value in (
+                    ("openml_id", openml_id), ("content_hash", content_hash), ("openml_task_id", openml_task_id),
+                    ("n_rows", n_rows), ("n_cols", n_cols),
+                ):
+                    if value is not None and getattr(found, column) is None:
+                        try:
+                            conn.execute(
+                                f"UPDATE datasets SET {column} = ? WHERE dataset_id = ?", (value, found.dataset_id)
+                            )
+                        except sqlite3.IntegrityError:
+                            pass  # that identity belongs to another row: keep this one as it is
+                dataset_id = found.dataset_id
+            else:
+                dataset_id = conn.execute(
+                    "INSERT INTO datasets (key, name, source, openml_id, openml_task_id, task_type, n_rows, n_cols, "
+                    "content_hash, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, name, source, openml_id, openml_task_id, task_type, n_rows, n_cols, content_hash,
+                     self._source_id(provenance or DEFAULT_SOURCE), int(time.time())),
+                ).lastrowid
+        return self._dataset_where("d.dataset_id = ?", (dataset_id,))
+
+    @_translate
+    def find_dataset(self, *, content_hash: str | None = None, openml_id: int | None = None) -> DatasetRecord | None:
+        """The dataset with this OpenML id or content hash, or None."""
+        if openml_id is not None:
+            found = self._dataset_where("d.openml_id = ?", (int(openml_id),))
+            if found is not None:
+                return found
+        if content_hash:
+            return self._dataset_where("d.content_hash = ?", (content_hash,))
+        return None
+
+    @_translate
+    def dataset(self, dataset_id: int) -> DatasetRecord:
+        """The dataset with this id (KBContentError when there is none)."""
+        found = self._dataset_where("d.dataset_id = ?", (int(dataset_id),))
+        if found is None:
+            raise KBContentError(f"dataset_id {dataset_id} is not in KB {self._path}")
+        return found
+
+    @_translate
+    def datasets_frame(self) -> "pd.DataFrame":
+        """All datasets: index ``dataset_id``; name, openml_id, task_type, n_rows, n_cols, content_hash, ..."""
+        import pandas as pd
+
+        frame = pd.read_sql_query(
+            "SELECT d.dataset_id, d.name, d.openml_id, d.openml_task_id, d.task_type, d.n_rows, d.n_cols, "
+            "d.content_hash, d.source, d.key, s.name AS provenance FROM datasets d "
+            "JOIN sources s ON s.source_id = d.source_id ORDER BY d.dataset_id",
+            self._conn,
+            index_col="dataset_id",
+        )
+        for column in ("openml_id", "openml_task_id", "n_rows", "n_cols"):
+            frame[column] = frame[column].astype("Int64")
+        return frame
+
+    # -- meta-features -----------------------------------------------------------------
+    @_translate
+    def add_meta_features(
+        self, dataset_id: int, values: Mapping[str, float], computed_by: str, *, provenance: str | None = None
+    ) -> int:
+        """Write (or overwrite) meta-feature values of a dataset; return how many were written.
+
+        ``computed_by`` is ``openml-server`` for OpenML's values, ``metalearn <version>`` for ours.
+        NaN is stored as NULL (undefined for this dataset).
+        """
+        if not isinstance(computed_by, str) or not computed_by:
+            raise KBContentError(f"computed_by {computed_by!r} must be a non-empty string such as 'openml-server'")
+        rows = []
+        for name, value in values.items():
+            try:
+                number = _nullable_float(value)
+            except (TypeError, ValueError):
+                raise KBContentError(f"meta-feature {name!r} has value {value!r}, not a number") from None
+            rows.append((int(dataset_id), str(name), computed_by, number))
+        with self._write() as conn:
+            self._require("datasets", "dataset_id", [dataset_id])
+            source_id = self._source_id(provenance or DEFAULT_SOURCE)
+            conn.executemany(
+                "INSERT INTO meta_features (dataset_id, name, computed_by, value, source_id) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (dataset_id, name, computed_by) DO UPDATE SET value = excluded.value, "
+                "source_id = excluded.source_id",
+                [row + (source_id,) for row in rows],
+            )
+        return len(rows)
+
+    def _meta_features_long(self, dataset_ids: Iterable[int] | None, computed_by: str | None) -> "pd.DataFrame":
+        import pandas as pd
+
+        clauses, params = [], []
+        if dataset_ids is not None:
+            clauses.append("dataset_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(i) for i in dataset_ids]))
+        if computed_by == "metalearn":
+            clauses.append("(computed_by = 'metalearn' OR computed_by LIKE 'metalearn %')")
+        elif computed_by is not None:
+            clauses.append("computed_by = ?")
+            params.append(computed_by)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return pd.read_sql_query(
+            f"SELECT dataset_id, name, computed_by, value FROM meta_features{where}", self._conn, params=params
+        )
+
+    @staticmethod
+    def _pivot_preferred(long: "pd.DataFrame") -> "pd.DataFrame":
+        import pandas as pd
+
+        if long.empty:
+            return pd.DataFrame(index=pd.Index([], dtype="int64", name="dataset_id"), dtype="float64")
+        long = long.assign(_rank=_preference(long["computed_by"]))
+        long = long.sort_values(["_rank", "computed_by"], ascending=[True, False], kind="stable")
+        long = long.drop_duplicates(["dataset_id", "name"], keep="first")
+        wide = long.pivot(index="dataset_id", columns="name", values="value").astype("float64")
+        wide = wide.sort_index().sort_index(axis=1)
+        wide.columns.name = None
+        return wide
+
+    def _cached_matrix(self) -> "pd.DataFrame":
+        import numpy as np
+        import pandas as pd
+
+        conn = self._conn
+        conn.execute("BEGIN")  # one read snapshot: the generation and the data agree
+        try:
+            generation = conn.execute(
+                "SELECT value FROM kb_state WHERE key = 'meta_features_generation'"
+            ).fetchone()[0]
+            parts = {
+                part: data
+                for part, data in conn.execute(
+                    "SELECT part, data FROM meta_feature_matrix WHERE generation = ?", (generation,)
+                )
+            }
+            wide = None
+            cached = False
+            if "index" in parts and "columns" in parts:
+                names = json.loads(parts["columns"].decode("utf-8"))
+                if all(f"column:{name}" in parts for name in names):
+                    ids = np.frombuffer(parts["index"], dtype="<i8")
+                    matrix = np.empty((len(ids), len(names)), dtype="float64")
+                    for j, name in enumerate(names):
+                        matrix[:, j] = np.frombuffer(parts[f"column:{name}"], dtype="<f8")
+                    wide = pd.DataFrame(matrix, index=pd.Index(ids.copy(), name="dataset_id"), columns=names)
+                    cached = True
+            if wide is None:
+                wide = self._pivot_preferred(self._meta_features_long(None, None))
+        finally:
+            conn.execute("COMMIT")
+        if cached:
+            return wide
+        rows = [("index", generation, np.ascontiguousarray(wide.index.to_numpy(), dtype="<i8").tobytes()),
+                ("columns", generation, json.dumps(list(wide.columns)).encode("utf-8"))]
+        rows += [
+            (f"column:{name}", generation, np.ascontiguousarray(wide[name].to_numpy(), dtype="<f8").tobytes())
+            for name in wide.columns
+        ]
+        try:
+            with self._write() as write:
+                write.execute("DELETE FROM meta_feature_matrix")
+                write.executemany("INSERT INTO meta_feature_matrix (part, generation, data) VALUES (?, ?, ?)", rows)
+        except sqlite3.OperationalError:
+            pass  # read-only or busy: the cache is only an optimisation
+        return wide
+
+    @_translate
+    def meta_features_frame(
+        self, dataset_ids: Iterable[int] | None = None, *, computed_by: str | None = None
+    ) -> "pd.DataFrame":
+        """Meta-features as a wide frame: index ``dataset_id``, one float column per name.
+
+        Where a name was computed by several parties, the value of
+        ``openml-server`` is preferred, then ``metalearn <version>`` (highest
+        version string first), then others. ``computed_by`` keeps only one
+        party's values (``"metalearn"`` matches every metalearn version).
+        Missing values are NaN; datasets without meta-features are absent.
+        The full frame (no arguments) is served from a cache the KB keeps up
+        to date.
+        """
+        if dataset_ids is None and computed_by is None:
+            return self._cached_matrix()
+        return self._pivot_preferred(self._meta_features_long(dataset_ids, computed_by))
+
+    # -- configurations ----------------------------------------------------------------
+    _CONFIG_COLUMNS = "c.configuration_id, a.name, c.params, c.config_hash, s.name"
+    _CONFIG_FROM = (
+        "configurations c JOIN algorithms a ON a.algorithm_id = c.algorithm_id "
+        "JOIN sources s ON s.source_id = c.source_id"
+    )
+
+    @_translate
+    def add_configuration(
+        self, algorithm: str, params: Mapping[str, Any], *, provenance: str | None = None
+    ) -> ConfigurationRecord:
+        """Add a configuration (idempotent by :func:`metalearn._canonical.config_hash`)."""
+        if not isinstance(algorithm, str) or not algorithm:
+            raise KBContentError(f"algorithm {algorithm!r} must be a registry name such as 'SVC'")
+        try:
+            text = canonical_json(params)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParamsError(f"parameters of {algorithm} cannot be stored as JSON ({exc})") from None
+        identity = config_hash(algorithm, params)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO configurations (algorithm_id, params, config_hash, source_id) "
+                "VALUES (?, ?, ?, ?)",
+                (self._name_id("algorithms", algorithm), text, identity,
+                 self._source_id(provenance or DEFAULT_SOURCE)),
+            )
+            row = conn.execute(
+                f"SELECT {self._CONFIG_COLUMNS} FROM {self._CONFIG_FROM} WHERE c.config_hash = ?", (identity,)
+            ).fetchone()
+        return ConfigurationRecord(*row)
+
+    @_translate
+    def find_configuration(self, algorithm: str, params: Mapping[str, Any]) -> ConfigurationRecord | None:
+        """The stored configuration with this algorithm and parameters, or None."""
+        row = self._conn.execute(
+            f"SELECT {self._CONFIG_COLUMNS} FROM {self._CONFIG_FROM} WHERE c.config_hash = ?",
+            (config_hash(algorithm, params),),
+        ).fetchone()
+        return None if row is None else ConfigurationRecord(*row)
+
+    @_translate
+    def configurations(self, ids: Iterable[int], *, validate: bool = True) -> list[ConfigurationRecord]:
+        """The configurations with these ids, in that order.
+
+        With ``validate`` (the default, for configurations about to be run) each
+        is checked against the registry by :func:`validate_configuration`: an
+        unknown algorithm or malformed parameters raise :class:`KBContentError`;
+        nothing from the KB is ever imported or executed by name.
+        """
+        ids = [int(i) for i in ids]
+        rows = {
+            row[0]: ConfigurationRecord(*row)
+            for row in self._conn.execute(
+                f"SELECT {self._CONFIG_COLUMNS} FROM {self._CONFIG_FROM} "
+                "WHERE c.configuration_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        }
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise KBContentError(f"configuration_id {', '.join(map(str, missing[:5]))} not in KB {self._path}")
+        records = [rows[i] for i in ids]
+        if validate:
+            for record in records:
+                validate_configuration(
+                    record.algorithm, record.params_json,
+                    where=f"KB {self._path} configuration {record.configuration_id}",
+                )
+        return records
+
+    @_translate
+    def add_algorithm_flow(self, algorithm: str, flow_id: int, flow_name: str | None = None) -> None:
+        """Record that OpenML flow ``flow_id`` corresponds to registry algorithm ``algorithm``."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO algorithm_flows (flow_id, algorithm_id, flow_name) VALUES (?, ?, ?) "
+                "ON CONFLICT (flow_id) DO UPDATE SET algorithm_id = excluded.algorithm_id, "
+                "flow_name = coalesce(excluded.flow_name, flow_name)",
+                (int(flow_id), self._name_id("algorithms", algorithm), flow_name),
+            )
+
+    @_translate
+    def algorithm_flows(self) -> dict[int, str]:
+        """OpenML flow id -> registry algorithm name."""
+        return dict(
+            self._conn.execute(
+                "SELECT f.flow_id, a.name FROM algorithm_flows f JOIN algorithms a USING (algorithm_id)"
+            )
+        )
+
+    # -- runs ---------------------------------------------------------------------------
+    @_translate
+    def add_runs(self, runs: Iterable[RunInput]) -> int:
+        """Write runs in one transaction; return how many rows were added.
+
+        A run already imported from OpenML (same ``openml_run_id`` and metric)
+        is skipped. Unknown dataset or configuration ids raise
+        :class:`KBContentError` and nothing is written.
+        """
+        added = 0
+        with self._write() as conn:
+            metric_ids: dict[str, int] = {}
+            protocol_ids: dict[str, int] = {}
+            source_ids: dict[str, int] = {}
+            seen_datasets: set[int] = set()
+            seen_configs: set[int] = set()
+            now = int(time.time())
+            chunk: list[tuple] = []
+
+            def flush() -> int:
+                new_datasets = {row[0] for row in chunk} - seen_datasets
+                new_configs = {row[1] for row in chunk} - seen_configs
+                self._require("datasets", "dataset_id", new_datasets)
+                self._require("configurations", "configuration_id", new_configs)
+                seen_datasets.update(new_datasets)
+                seen_configs.update(new_configs)
+                before = conn.total_changes
+                conn.executemany(
+                    "INSERT OR IGNORE INTO runs (dataset_id, configuration_id, metric_id, score, protocol_id, "
+                    "fit_time, status, error, source_id, openml_run_id, search_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    chunk,
+                )
+                return conn.total_changes - before
+
+            for run in runs:
+                if not isinstance(run, RunInput):
+                    raise KBContentError(f"add_runs takes RunInput records, got {type(run).__name__}")
+                metric_id = metric_ids.get(run.metric) or metric_ids.setdefault(
+                    run.metric, self._name_id("metrics", run.metric))
+                protocol_id = protocol_ids.get(run.protocol) or protocol_ids.setdefault(
+                    run.protocol, self._name_id("protocols", run.protocol))
+                source_id = source_ids.get(run.source) or source_ids.setdefault(
+                    run.source, self._source_id(run.source))
+                error = None if run.error is None else " ".join(str(run.error).split())[:2000]
+                chunk.append((
+                    int(run.dataset_id), int(run.configuration_id), metric_id, _nullable_float(run.score),
+                    protocol_id, _nullable_float(run.fit_time), run.status, error, source_id,
+                    None if run.openml_run_id is None else int(run.openml_run_id),
+                    None if run.search_id is None else int(run.search_id), now,
+                ))
+                if len(chunk) >= _RUN_CHUNK:
+                    added += flush()
+                    chunk = []
+            if chunk:
+                added += flush()
+        return added
+
+    @_translate
+    def runs_frame(
+        self,
+        *,
+        dataset_ids: Iterable[int] | None = None,
+        metric: str | None = None,
+        status: str | None = "ok",
+        task_type: str | None = None,
+    ) -> "pd.DataFrame":
+        """Runs joined with their configuration, metric, protocol and provenance.
+
+        Columns: run_id, dataset_id, configuration_id, algorithm, params
+        (canonical JSON), metric, score, protocol, fit_time, status, source,
+        error, openml_run_id. ``status=None`` keeps every status;
+        ``task_type="classification"`` matches binary, multiclass and
+        classification datasets, other task types match exactly.
+        """
+        import pandas as pd
+
+        clauses, params = [], []
+        if dataset_ids is not None:
+            clauses.append("r.dataset_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(i) for i in dataset_ids]))
+        if metric is not None:
+            clauses.append("r.metric_id = (SELECT metric_id FROM metrics WHERE name = ?)")
+            params.append(metric)
+        if status is not None:
+            clauses.append("r.status = ?")
+            params.append(status)
+        join = ""
+        if task_type is not None:
+            join = " JOIN datasets d ON d.dataset_id = r.dataset_id"
+            if task_type == "classification":
+                clauses.append("d.task_type IN ('binary', 'multiclass', 'classification')")
+            else:
+                clauses.append("d.task_type = ?")
+                params.append(task_type)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        frame = pd.read_sql_query(
+            "SELECT r.run_id, r.dataset_id, r.configuration_id, a.name AS algorithm, c.params, m.name AS metric, "
+            "r.score, p.name AS protocol, r.fit_time, r.status, s.name AS source, r.error, r.openml_run_id "
+            f"FROM runs r{join} "
+            "JOIN configurations c ON c.configuration_id = r.configuration_id "
+            "JOIN algorithms a ON a.algorithm_id = c.algorithm_id "
+            "JOIN metrics m ON m.metric_id = r.metric_id "
+            "JOIN protocols p ON p.protocol_id = r.protocol_id "
+            f"JOIN sources s ON s.source_id = r.source_id{where} ORDER BY r.run_id",
+            self._conn,
+            params=params,
+        )
+        frame["score"] = frame["score"].astype("float64")
+        frame["fit_time"] = frame["fit_time"].astype("float64")
+        frame["openml_run_id"] = frame["openml_run_id"].astype("Int64")
+        return frame
+
+    @_translate
+    def has_run(self, dataset_id: int, configuration_id: int, metric: str, protocol: str) -> bool:
+        """Whether this configuration was already evaluated on this dataset under this metric and protocol."""
+        row = self._conn.execute(
+            "SELECT 1 FROM runs WHERE dataset_id = ? AND configuration_id = ? "
+            "AND metric_id = (SELECT metric_id FROM metrics WHERE name = ?) "
+            "AND protocol_id = (SELECT protocol_id FROM protocols WHERE name = ?) LIMIT 1",
+            (int(dataset_id), int(configuration_id), metric, protocol),
+        ).fetchone()
+        return row is not None
+
+    # -- searches --------------------------------------------------------------------------
+    def _search(self, search_id: int) -> SearchRecord:
+        row = self._conn.execute(
+            "SELECT s.search_id, s.dataset_id, m.name, s.settings, s.status, s.started_at, s.finished_at, "
+            "s.best_score, s.n_trials, s.metalearn_version FROM searches s JOIN metrics m USING (metric_id) "
+            "WHERE s.search_id = ?",
+            (int(search_id),),
+        ).fetchone()
+        if row is None:
+            raise KBContentError(f"search_id {search_id} is not in KB {self._path}")
+        return SearchRecord(*row)
+
+    @_translate
+    def start_search(self, dataset_id: int, *, metric: str, settings: Mapping[str, Any]) -> SearchRecord:
+        """Record the start of a search session on a dataset; status ``running``."""
+        text = json.dumps(dict(settings), sort_keys=True, separators=(",", ":"), default=str)
+        with self._write() as conn:
+            self._require("datasets", "dataset_id", [dataset_id])
+            search_id = conn.execute(
+                "INSERT INTO searches (dataset_id, metric_id, settings, status, started_at, metalearn_version) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
+                (int(dataset_id), self._name_id("metrics", metric), text, int(time.time()), __version__),
+            ).lastrowid
+        return self._search(search_id)
+
+    @_translate
+    def finish_search(
+        self, search_id: int, *, status: str, best_score: float | None = None, n_trials: int | None = None
+    ) -> None:
+        """Record the end of a search: ``status`` is finished, failed, interrupted or timeout."""
+        if status not in SEARCH_STATUSES:
+            raise KBContentError(f"search status {status!r} is not one of {', '.join(SEARCH_STATUSES)}")
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE searches SET status = ?, best_score = ?, n_trials = ?, finished_at = ? WHERE search_id = ?",
+                (status, _nullable_float(best_score), None if n_trials is None else int(n_trials),
+                 int(time.time()), int(search_id)),
+            )
+            if cursor.rowcount == 0:
+                raise KBContentError(f"search_id {search_id} is not in KB {self._path}")
+
+    @_translate
+    def search(self, search_id: int) -> SearchRecord:
+        """The search session with this id."""
+        return self._search(search_id)
+
+    # -- whole-KB views ----------------------------------------------------------------------
+    @_translate
+    def schema_version(self) -> int:
+        """The schema version of this KB."""
+        return schema_version(self._conn) or 0
+
+    def size_bytes(self) -> int:
+        """Bytes on disk: the file and its write-ahead log."""
+        return sum(
+            Path(f"{self._path}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{self._path}{suffix}").exists()
+        )
+
+    @_translate
+    def stats(self) -> KBStats:
+        """Counts by table, runs by source/metric/status, datasets by task and source, size on disk."""
+        conn = self._conn
+
+        def count(table: str) -> int:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k): v for k, v in conn.execute(sql)}
+
+        conn.execute("BEGIN")
+        try:
+            by_source = grouped(
+                "SELECT s.name, g.n FROM (SELECT source_id, count(*) AS n FROM runs GROUP BY source_id) g "
+                "JOIN sources s USING (source_id) ORDER BY g.n DESC"
+            )
+            stats = KBStats(
+                path=str(self._path),
+                schema_version=schema_version(conn) or 0,
+                size_bytes=self.size_bytes(),
+                n_sources=count("sources"),
+                n_datasets=count("datasets"),
+                n_meta_features=count("meta_features"),
+                n_algorithms=count("algorithms"),
+                n_configurations=count("configurations"),
+                n_runs=sum(by_source.values()),
+                n_searches=count("searches"),
+                runs_by_source=by_source,
+                runs_by_metric=grouped(
+                    "SELECT m.name, g.n FROM (SELECT metric_id, count(*) AS n FROM runs GROUP BY metric_id) g "
+                    "JOIN metrics m USING (metric_id) ORDER BY g.n DESC"
+                ),
+                runs_by_status=grouped("SELECT status, count(*) AS n FROM runs GROUP BY status ORDER BY n DESC"),
+                datasets_by_task=grouped(
+                    "SELECT task_type, count(*) AS n FROM datasets GROUP BY task_type ORDER BY n DESC"
+                ),
+                datasets_by_source=grouped(
+                    "SELECT s.name, count(*) AS n FROM datasets d JOIN sources s USING (source_id) "
+                    "GROUP BY s.name ORDER BY n DESC"
+                ),
+            )
+        finally:
+            conn.execute("COMMIT")
+        return stats
+
+    @_translate
+    def check(self, *, quick: bool = False) -> CheckReport:
+        """Check the file and its content; return every problem found (nothing is run).
+
+        Runs SQLite's ``integrity_check`` (``quick_check`` with ``quick``) and
+        ``foreign_key_check``, then checks every configuration against the
+        registry (algorithm known, parameters a valid JSON object the space
+        accepts, stored hash matching), and that successful runs have finite scores.
+        """
+        conn = self._conn
+        pragma = "quick_check" if quick else "integrity_check"
+        messages = [row[0] for row in conn.execute(f"PRAGMA {pragma}")]
+        integrity = "ok" if messages == ["ok"] else "; ".join(messages[:20])
+        issues: list[CheckIssue] = []
+        for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+            issues.append(CheckIssue(table, rowid, "dangling reference", f"refers to a missing row of {parent}"))
+        n_checked = 0
+        for configuration_id, algorithm, params_json, stored_hash in conn.execute(
+            "SELECT c.configuration_id, a.name, c.params, c.config_hash FROM configurations c "
+            "LEFT JOIN algorithms a ON a.algorithm_id = c.algorithm_id ORDER BY c.configuration_id"
+        ):
+            n_checked += 1
+            if algorithm is None:
+                issues.append(CheckIssue("configurations", configuration_id, "unknown algorithm",
+                                         "its algorithm_id is not in the algorithms table"))
+                continue
+            kind, message, _ = _problem(algorithm, params_json)
+            if kind:
+                issues.append(CheckIssue("configurations", configuration_id, kind, message))
+                continue
+            original = json.loads(params_json)
+            if config_hash(algorithm, original) != stored_hash:
+                issues.append(CheckIssue("configurations", configuration_id, "hash mismatch",
+                                         f"config_hash {stored_hash} does not match {algorithm} {params_json[:80]}"))
+        bad_scores = conn.execute(
+            "SELECT count(*), min(run_id) FROM runs WHERE status = 'ok' AND (score IS NULL OR abs(score) > 1e308)"
+        ).fetchone()
+        if bad_scores[0]:
+            issues.append(CheckIssue("runs", bad_scores[1], "missing score",
+                                     f"{bad_scores[0]} run(s) with status ok have no finite score"))
+        return CheckReport(
+            path=str(self._path),
+            schema_version=schema_version(conn) or 0,
+            integrity=integrity,
+            n_configurations_checked=n_checked,
+            issues=tuple(issues),
+        )
+
+    @_translate
+    def export(self, directory: str | os.PathLike, *, format: str = "csv") -> list[Path]:
+        """Write one file per table (``<table>.csv`` or ``<table>.parquet``) into ``directory``."""
+        if format not in ("csv", "parquet"):
+            raise KBError(f"export format {format!r} is not one of csv, parquet")
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        self._conn.execute("BEGIN")  # one consistent snapshot for every table
+        try:
+            for table in EXPORT_TABLES:
+                target = out / f"{table}.{format}"
+                if format == "csv":
+                    self._export_csv(table, target)
+                else:
+                    self._export_parquet(table, target)
+                written.append(target)
+        finally:
+            self._conn.execute("COMMIT")
+        return written
+
+    def _export_csv(self, table: str, target: Path) -> None:
+        import csv
+
+        cursor = self._conn.execute(f"SELECT * FROM {table}")
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([d[0] for d in cursor.description])
+            while rows := cursor.fetchmany(50_000):
+                writer.writerows(rows)
+
+    def _export_parquet(self, table: str, target: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"INTEGER": pa.int64(), "REAL": pa.float64(), "TEXT": pa.string(), "BLOB": pa.binary()}
+        columns = [(c.name, types.get(c.type.upper(), pa.string())) for c in self._db[table].columns]
+        schema = pa.schema(columns)
+        cursor = self._conn.execute(f"SELECT {', '.join(name for name, _ in columns)} FROM {table}")
+        with pq.ParquetWriter(target, schema) as writer:
+            wrote = False
+            while rows := cursor.fetchmany(200_000):
+                arrays = [pa.array([row[j] for row in rows], type=t) for j, (_, t) in enumerate(columns)]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                wrote = True
+            if not wrote:
+                writer.write_table(schema.empty_table())
