@@ -1,0 +1,157 @@
+"""Landmarkers: cross-validated scores of simple scikit-learn models.
+
+These are metalearn's own (``metalearn.Landmark<Model>.<measure>``), not
+OpenML's Weka landmarkers, which cannot be reproduced without Weka.
+
+Protocol: stratified 5-fold CV with shuffling, ``random_state=0``; when the
+data has more than :data:`SUBSAMPLE_ROWS` rows, the models run on a seeded
+stratified subsample of that many rows. Features: numeric columns imputed
+with the median and standardized; nominal columns one-hot encoded when they
+have at most :data:`MAX_ONE_HOT` values, otherwise replaced by the frequency
+of their value; text columns are left out. Measures: ``error_rate``
+(1 - accuracy), ``balanced_error`` (1 - balanced accuracy) and ``auc``
+(ROC AUC, one-vs-rest macro average for more than two classes).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from metalearn.characterize._table import Table, nominal_codes
+
+SUBSAMPLE_ROWS = 10_000
+MAX_ONE_HOT = 10
+N_FOLDS = 5
+SEED = 0
+MODELS = ("1NN", "NaiveBayes", "DecisionStump", "TreeDepth2", "TreeDepth3", "LDA")
+MEASURES = ("error_rate", "balanced_error", "auc")
+NAMES = tuple(f"metalearn.Landmark{m}.{s}" for m in MODELS for s in MEASURES)
+
+
+def _make(model: str):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    return {
+        "1NN": lambda: KNeighborsClassifier(n_neighbors=1),
+        "NaiveBayes": lambda: GaussianNB(),
+        "DecisionStump": lambda: DecisionTreeClassifier(max_depth=1, random_state=SEED),
+        "TreeDepth2": lambda: DecisionTreeClassifier(max_depth=2, random_state=SEED),
+        "TreeDepth3": lambda: DecisionTreeClassifier(max_depth=3, random_state=SEED),
+        "LDA": lambda: LinearDiscriminantAnalysis(solver="svd"),
+    }[model]()
+
+
+def _subsample(y: np.ndarray, rows: int) -> np.ndarray:
+    """Seeded stratified subsample: each class keeps its share (at least 1)."""
+    rng = np.random.default_rng(SEED)
+    classes, inverse = np.unique(y, return_inverse=True)
+    n = y.size
+    keep = []
+    for c in range(classes.size):
+        idx = np.flatnonzero(inverse == c)
+        take = max(1, int(round(idx.size * rows / n)))
+        keep.append(rng.choice(idx, size=min(take, idx.size), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _features(X: pd.DataFrame, table: Table, rows: np.ndarray | None) -> np.ndarray:
+    parts = []
+    if table.numeric:
+        if rows is None:
+            num = X[list(table.numeric)].to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            num = X.iloc[rows][list(table.numeric)].to_numpy(dtype=np.float64, na_value=np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(num, axis=0)
+        med = np.where(np.isnan(med), 0.0, med)
+        num = np.where(np.isnan(num), med, num)
+        sd = num.std(axis=0)
+        num = (num - num.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+        parts.append(num)
+    for col in table.nominal:
+        s = X[col] if rows is None else X[col].iloc[rows]
+        codes, k = nominal_codes(s)
+        counts = np.bincount(codes + 1, minlength=k + 1)
+        if k <= MAX_ONE_HOT:
+            onehot = np.zeros((codes.size, k + 1))
+            onehot[np.arange(codes.size), codes + 1] = 1.0
+            parts.append(onehot[:, counts > 0])
+        else:
+            parts.append((counts[codes + 1] / codes.size).reshape(-1, 1))
+    if not parts:
+        return np.zeros((len(rows) if rows is not None else X.shape[0], 0))
+    return np.hstack(parts)
+
+
+def landmarking(passes) -> tuple[dict, dict]:
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    t = passes.table
+    out = {name: float("nan") for name in NAMES}
+    reason = None
+    if t.y is None:
+        reason = "no target given"
+    elif not t.classification:
+        reason = "landmarkers are defined for classification targets only"
+    if reason is None:
+        codes, _ = t.y_codes
+        labelled = codes >= 0
+        counts = np.bincount(codes[labelled])
+        counts = counts[counts > 0]
+        if counts.size < 2:
+            reason = "needs at least two classes"
+        elif counts.max() < 2 or labelled.sum() < 4:
+            reason = "too few rows for cross-validation"
+    if reason is None:
+        rows = np.flatnonzero(labelled)
+        if rows.size > SUBSAMPLE_ROWS:
+            rows = rows[_subsample(codes[rows], SUBSAMPLE_ROWS)]
+        y = codes[rows]
+        _, y = np.unique(y, return_inverse=True)
+        X = _features(t.X, t, rows)
+        if X.shape[1] == 0:
+            reason = "no numeric or nominal features"
+    if reason is not None:
+        return out, {name: reason for name in NAMES}
+    n_splits = int(min(N_FOLDS, np.bincount(y).max()))
+    n_splits = max(n_splits, 2)
+    folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=SEED).split(X, y))
+    n_classes = int(y.max()) + 1
+    why: dict[str, str] = {}
+    for model in MODELS:
+        proba = np.zeros((y.size, n_classes))
+        pred = np.zeros(y.size, dtype=np.int64)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for train, test in folds:
+                    est = _make(model).fit(X[train], y[train])
+                    p = est.predict_proba(X[test])
+                    proba[np.ix_(test, est.classes_)] = p
+                    pred[test] = est.classes_[np.argmax(p, axis=1)]
+        except Exception as exc:  # noqa: BLE001 - a landmarker that cannot fit is NaN with the reason
+            for s in MEASURES:
+                why[f"metalearn.Landmark{model}.{s}"] = f"{model} failed: {type(exc).__name__}: {exc}".splitlines()[0]
+            continue
+        out[f"metalearn.Landmark{model}.error_rate"] = float(np.mean(pred != y))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out[f"metalearn.Landmark{model}.balanced_error"] = float(1 - balanced_accuracy_score(y, pred))
+            try:
+                if n_classes == 2:
+                    auc = roc_auc_score(y, proba[:, 1])
+                else:
+                    row = proba.sum(axis=1, keepdims=True)
+                    auc = roc_auc_score(y, proba / np.where(row > 0, row, 1), multi_class="ovr", average="macro")
+                out[f"metalearn.Landmark{model}.auc"] = float(auc)
+            except ValueError as exc:
+                why[f"metalearn.Landmark{model}.auc"] = f"AUC undefined: {exc}".splitlines()[0]
+    return out, why
