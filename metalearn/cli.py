@@ -206,5 +206,26 @@ def kb() -> None:
     """Inspect, check, export and grow the knowledge base."""
 
 
+@kb.command("import-openml")
+@kb_option
+@click.option("--task", "tasks", type=int, multiple=True, metavar="ID", help="OpenML task id; repeatable.")
+@click.option("--suite", default=None, help="OpenML benchmark suite id or alias (e.g. OpenML-CC18).")
+@click.option("--flow", "flows", type=int, multiple=True, metavar="ID", help="Only this flow's runs; repeatable.")
+@click.option("--metric", default="predictive_accuracy", show_default=True,
+              help="OpenML evaluation measure (stored under its scikit-learn scorer name, higher is better).")
+@click.option("--max-runs", type=click.IntRange(0), default=None, help="Stop after adding this many runs (re-run to continue).")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+def import_openml(kb_path, tasks, suite, flows, metric, max_runs, as_json, progress):
+    """Import OpenML runs of scikit-learn flows (with setups and dataset qualities); resumable."""
+    from metalearn.kb import KnowledgeBase
+    from metalearn.kb._openml import import_openml as run_import
+
+    with KnowledgeBase.open(kb_path) as kbase:
+        report = run_import(kbase, tasks=tasks, suite=suite, flows=flows, metric=metric, max_runs=max_runs,
+                            progress=sys.stderr.isatty() if progress is None else progress)
+    _echo_json(report.to_dict()) if as_json else click.echo(report.summary())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -184,6 +184,31 @@ def _decode(value: Any) -> Any:
         return value
 
 
+#: Values scikit-learn renamed since OpenML's older runs were uploaded: (parameter, old value) -> new value,
+#: by estimator kind ("Classifier"/"Regressor" suffix, or "" for any). Same meaning, new spelling.
+_RENAMED = {
+    ("", "criterion", "mse"): "squared_error",
+    ("", "criterion", "mae"): "absolute_error",
+    ("", "loss", "ls"): "squared_error",
+    ("", "loss", "lad"): "absolute_error",
+    ("", "loss", "deviance"): "log_loss",
+    ("", "penalty", "none"): None,
+    ("Classifier", "max_features", "auto"): "sqrt",
+    ("Regressor", "max_features", "auto"): 1.0,
+}
+
+
+def _renamed(cls: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        for kind in ("", "Classifier" if cls.endswith("Classifier") else "Regressor"):
+            if isinstance(value, str) and (kind, key, value) in _RENAMED:
+                value = _RENAMED[kind, key, value]
+                break
+        out[key] = value
+    return out
+
+
 def _estimator_params(setup_params: Iterable[Mapping[str, Any]], component: str, cls: str) -> dict[str, Any]:
     """The decoded parameters of the flow component ``component`` in a setup."""
     exact = [p for p in setup_params if _strip_version(p["flow_name"] or "") == component]
@@ -207,7 +232,7 @@ def _map_run(flow_name: str, setup_params: Sequence[Mapping[str, Any]] | None) -
         return f"estimator not in registry: {cls}"
     decoded = _estimator_params(setup_params or (), component, cls)
     accepted = set(space.default_params(cls))
-    params = {k: v for k, v in decoded.items() if k in accepted}
+    params = _renamed(cls, {k: v for k, v in decoded.items() if k in accepted})
     for key, value in params.items():
         if isinstance(value, dict) and "oml-python:serialized_object" in value:
             return f"parameters invalid: {cls} parameter {key} is a serialized object"
@@ -466,7 +491,7 @@ def import_openml(
                 notes.append(f"task {tid} has no {metric} evaluations" + (f" for flows {list(flows)}" if flows else ""))
                 continue
             task = session.openml_cached(f"task {tid}", lambda: openml.tasks.get_task(tid, download_splits=False))
-            if int(task.task_type_id) not in (_CLASSIFICATION, _REGRESSION):
+            if int(task.task_type_id.value) not in (_CLASSIFICATION, _REGRESSION):
                 notes.append(f"task {tid} is a {task.task_type} task: skipped")
                 bar.update(len(rows))
                 continue
@@ -477,7 +502,7 @@ def import_openml(
                                                     download_features_meta_data=False),
             )
             qualities = {k: v for k, v in (dataset.qualities or {}).items() if _finite(v) is not None}
-            if int(task.task_type_id) == _CLASSIFICATION:
+            if int(task.task_type_id.value) == _CLASSIFICATION:
                 n_classes = len(task.class_labels or ()) or int(qualities.get("NumberOfClasses", 0)) or None
                 task_type = "binary" if n_classes == 2 else "multiclass" if n_classes else "classification"
             else:
