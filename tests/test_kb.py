@@ -1,0 +1,347 @@
+"""Tests of the knowledge base store (metalearn.kb): schema, seed import, safe growth, bad files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+from metalearn._canonical import canonical_json, config_hash
+
+SEED_CONFIGS = [
+    ("SVC", {"C": 1.0, "kernel": "rbf", "gamma": 0.1}),
+    ("RandomForestClassifier", {"n_estimators": 100}),
+    ("Ridge", {"alpha": 1.0}),
+]
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> None:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_tiny_seed(directory: Path, *, n_datasets: int = 4, runs_per_pair: int = 1) -> Path:
+    """Write a seed in the DESIGN.md format: OpenML-style classification datasets plus one regression one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _write(directory / "sources.csv", ["source_id", "package", "version", "file", "license", "description"], [
+        ["s1", "tinyseed", "1.0", "data/runs.csv", "BSD-3-Clause", "test seed runs"],
+        ["s2", "tinyqual", "2.0", "qualities.csv", "CC-BY-4.0", "test seed qualities"],
+    ])
+    datasets = []
+    for i in range(n_datasets):
+        datasets.append([f"openml:{1000 + i}", f"ds{i}", 1000 + i, "binary" if i % 2 else "multiclass",
+                         100 * (i + 1), 5 + i, "s1"])
+    datasets.append(["tinyseed:housing", "housing", "", "regression", 506, 13, "s1"])
+    _write(directory / "datasets.csv.gz",
+           ["dataset_key", "name", "openml_id", "task_type", "n_rows", "n_cols", "source_id"], datasets)
+    qualities = []
+    for i in range(n_datasets):
+        key = f"openml:{1000 + i}"
+        qualities.append([key, "NumberOfInstances", 100 * (i + 1), "openml-server", "s2"])
+        qualities.append([key, "NumberOfFeatures", 5 + i, "openml-server", "s2"])
+        # a second party's value for the same name: openml-server must win
+        qualities.append([key, "NumberOfInstances", -1, "metalearn 0.0.1", "s2"])
+        qualities.append([key, "ClassEntropy", "" if i == 0 else 0.5 + i / 10, "openml-server", "s2"])
+    _write(directory / "qualities.csv.gz", ["dataset_key", "name", "value", "computed_by", "source_id"], qualities)
+    configs = [[config_hash(a, p), a, canonical_json(p), "s1"] for a, p in SEED_CONFIGS]
+    # the same configuration written with different key order and spacing: must collapse to one row
+    configs.append([config_hash("SVC", SEED_CONFIGS[0][1]), "SVC", json.dumps({"gamma": 0.1, "kernel": "rbf", "C": 1.0}, indent=1),
+                    "s1"])
+    _write(directory / "configurations.csv.gz", ["config_hash", "algorithm", "params", "source_id"], configs)
+    runs = []
+    run_id = 5000
+    for i in range(n_datasets):
+        for algorithm, params in SEED_CONFIGS[:2]:
+            for _ in range(runs_per_pair):
+                run_id += 1
+                runs.append([f"openml:{1000 + i}", config_hash(algorithm, params), "balanced_accuracy",
+                             0.5 + i / 10 + (0.05 if algorithm == "SVC" else 0.0), "10-fold CV", 1.5, "ok", "s1",
+                             run_id])
+    runs.append(["tinyseed:housing", config_hash("Ridge", {"alpha": 1.0}), "r2", 0.71, "5-fold CV", "", "ok", "s1", ""])
+    runs.append(["tinyseed:housing", config_hash("Ridge", {"alpha": 1.0}), "r2", "", "5-fold CV", "", "failed", "s1",
+                 ""])
+    _write(directory / "runs.csv.gz", ["dataset_key", "config_hash", "metric", "score", "protocol", "fit_time",
+                                       "status", "source_id", "openml_run_id"], runs)
+    return directory
+
+
+# --------------------------------------------------------------------------- tests
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from metalearn.exceptions import InvalidParamsError, KBContentError, KBCorruptError, KBError, KBSchemaError
+from metalearn.kb import KnowledgeBase, RunInput, SCHEMA_VERSION, create_kb, upgrade_kb
+from metalearn.kb._schema import migrate
+
+
+@pytest.fixture
+def seed(tmp_path):
+    return write_tiny_seed(tmp_path / "seed")
+
+
+@pytest.fixture
+def kb(tmp_path, seed):
+    with KnowledgeBase.open(tmp_path / "kb.sqlite", seed_dir=seed) as opened:
+        yield opened
+
+
+def test_created_from_seed_with_provenance(kb, seed):
+    stats = kb.stats()
+    assert stats.n_datasets == 5 and stats.n_configurations == 3 and stats.n_runs == 10
+    assert stats.runs_by_metric == {"balanced_accuracy": 8, "r2": 2}
+    assert stats.runs_by_status == {"ok": 9, "failed": 1}
+    assert stats.datasets_by_task == {"multiclass": 2, "binary": 2, "regression": 1}
+    assert stats.runs_by_source == {"tinyseed 1.0 data/runs.csv": 10}
+    datasets = kb.datasets_frame()
+    assert datasets.loc[datasets["name"] == "ds1", "openml_id"].item() == 1001
+    assert set(datasets["provenance"]) == {"tinyseed 1.0 data/runs.csv"}
+    # the seed directory is only read
+    assert sorted(p.name for p in seed.iterdir()) == sorted(
+        ["sources.csv", "datasets.csv.gz", "qualities.csv.gz", "configurations.csv.gz", "runs.csv.gz"])
+
+
+def test_meta_features_prefer_openml_server_and_cache_follows_writes(kb):
+    frame = kb.meta_features_frame()
+    assert list(frame.columns) == ["ClassEntropy", "NumberOfFeatures", "NumberOfInstances"]
+    ds0 = kb.find_dataset(openml_id=1000).dataset_id
+    assert frame.loc[ds0, "NumberOfInstances"] == 100.0  # openml-server beats metalearn's -1
+    assert np.isnan(frame.loc[ds0, "ClassEntropy"])  # empty in the seed -> NaN
+    only_ours = kb.meta_features_frame(computed_by="metalearn")
+    assert only_ours["NumberOfInstances"].tolist() == [-1.0] * 4
+    # a write invalidates the cached matrix
+    kb.add_meta_features(ds0, {"NumberOfInstances": 123.0, "metalearn.Landmark1NN": 0.75}, "openml-server")
+    again = kb.meta_features_frame()
+    assert again.loc[ds0, "NumberOfInstances"] == 123.0
+    assert again.loc[ds0, "metalearn.Landmark1NN"] == 0.75
+    assert kb.meta_features_frame() .equals(again)  # served from the cache, same content
+    subset = kb.meta_features_frame([ds0])
+    assert list(subset.index) == [ds0]
+
+
+def test_runs_frame_filters_and_has_run(kb):
+    ds1 = kb.find_dataset(openml_id=1001).dataset_id
+    runs = kb.runs_frame(dataset_ids=[ds1], metric="balanced_accuracy")
+    assert sorted(runs["algorithm"]) == ["RandomForestClassifier", "SVC"]
+    assert runs["protocol"].unique().tolist() == ["10-fold CV"]
+    assert runs.loc[runs["algorithm"] == "SVC", "score"].item() == pytest.approx(0.65)
+    assert runs["openml_run_id"].notna().all()
+    assert len(kb.runs_frame(task_type="classification")) == 8
+    assert len(kb.runs_frame(task_type="regression", status=None)) == 2
+    assert len(kb.runs_frame(metric="r2")) == 1  # the failed run is left out by default
+    svc = kb.find_configuration("SVC", {"kernel": "rbf", "gamma": 0.1, "C": 1.0})
+    assert kb.has_run(ds1, svc.configuration_id, "balanced_accuracy", "10-fold CV")
+    assert not kb.has_run(ds1, svc.configuration_id, "balanced_accuracy", "5-fold CV")
+
+
+def test_add_dataset_configuration_runs_and_search(kb):
+    ds = kb.add_dataset("mine", task_type="binary", source="/data/mine.csv", content_hash="ab" * 32, n_rows=10)
+    again = kb.add_dataset("renamed", task_type="binary", source="<DataFrame>", content_hash="ab" * 32,
+                           openml_task_id=7)
+    assert again.dataset_id == ds.dataset_id and again.openml_task_id == 7
+    cfg = kb.add_configuration("SVC", {"C": 2.0})
+    assert kb.add_configuration("SVC", {"C": 2.0}).configuration_id == cfg.configuration_id
+    assert cfg.params == {"C": 2.0}
+    with pytest.raises(InvalidParamsError, match="SVC"):
+        kb.add_configuration("SVC", {"C": float("nan")})
+    search = kb.start_search(ds.dataset_id, metric="roc_auc", settings={"n_trials": 5})
+    assert search.status == "running" and search.settings == {"n_trials": 5}
+    n = kb.add_runs([
+        RunInput(ds.dataset_id, cfg.configuration_id, "roc_auc", 0.9, "5-fold CV", search_id=search.search_id),
+        RunInput(ds.dataset_id, cfg.configuration_id, "roc_auc", None, "5-fold CV", status="timeout",
+                 error="took\nlonger than 10 s"),
+    ])
+    assert n == 2
+    kb.finish_search(search.search_id, status="finished", best_score=0.9, n_trials=2)
+    assert kb.search(search.search_id).best_score == 0.9
+    runs = kb.runs_frame(dataset_ids=[ds.dataset_id], status=None)
+    assert runs["status"].tolist() == ["ok", "timeout"]
+    assert runs["error"].tolist()[1] == "took longer than 10 s"
+    assert runs["source"].unique().tolist() == [f"metalearn {__import__('metalearn').__version__}"]
+    # an OpenML run is stored once per metric
+    openml_run = RunInput(ds.dataset_id, cfg.configuration_id, "roc_auc", 0.8, "10-fold CV", openml_run_id=99)
+    assert kb.add_runs([openml_run]) == 1 and kb.add_runs([openml_run]) == 0
+
+
+def test_add_runs_refuses_unknown_ids_and_writes_nothing(kb):
+    before = kb.stats().n_runs
+    cfg = kb.add_configuration("SVC", {"C": 3.0})
+    with pytest.raises(KBContentError, match="dataset_id 424242"):
+        kb.add_runs([RunInput(1, cfg.configuration_id, "accuracy", 0.5, "holdout 20%"),
+                     RunInput(424242, cfg.configuration_id, "accuracy", 0.5, "holdout 20%")])
+    assert kb.stats().n_runs == before
+    with pytest.raises(KBContentError, match="status 'ok' has score nan"):
+        RunInput(1, cfg.configuration_id, "accuracy", float("nan"), "holdout 20%")
+
+
+def test_open_missing_kb_modes(tmp_path, seed):
+    with pytest.raises(KBError, match="does not exist: create it with `metalearn kb init"):
+        KnowledgeBase.open(tmp_path / "none.sqlite", create=False)
+    with KnowledgeBase.open(tmp_path / "empty.sqlite", create="empty") as kb:
+        assert kb.stats().n_runs == 0 and kb.schema_version() == SCHEMA_VERSION
+    # the default location comes from $METALEARN_KB
+    os.environ["METALEARN_KB"] = str(tmp_path / "env" / "kb.sqlite")
+    with KnowledgeBase.open(seed_dir=seed) as kb:
+        assert kb.path == tmp_path / "env" / "kb.sqlite" and kb.stats().n_runs == 10
+    with pytest.raises(KBError, match="already exists"):
+        create_kb(tmp_path / "empty.sqlite")
+
+
+def _fix_command(message, path):
+    assert str(path) in message
+    return message
+
+
+def test_not_sqlite_empty_and_truncated_files(tmp_path, kb):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("name,score\nx,1\n")
+    with pytest.raises(KBCorruptError, match=r"not an SQLite file\): rebuild it with `metalearn kb init --from-seed"):
+        KnowledgeBase.open(text)
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with pytest.raises(KBCorruptError, match="an empty file"):
+        KnowledgeBase.open(empty)
+    kb.close()
+    data = kb.path.read_bytes()
+    assert len(data) > 8192
+    cut = tmp_path / "cut.sqlite"
+    cut.write_bytes(data[: len(data) // 2 + 100])
+    with pytest.raises(KBCorruptError, match=f"KB {cut} is truncated"):
+        KnowledgeBase.open(cut)
+    plain = tmp_path / "other.sqlite"
+    sqlite3.connect(plain).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(KBCorruptError, match="SQLite file but not a metalearn knowledge base"):
+        KnowledgeBase.open(plain)
+    # the suggested command fixes it
+    create_kb(cut, from_seed=False, force=True)
+    with KnowledgeBase.open(cut) as fixed:
+        assert fixed.check().ok
+
+
+def test_newer_and_older_schema(tmp_path):
+    newer = create_kb(tmp_path / "newer.sqlite", from_seed=False)
+    with sqlite3.connect(newer) as conn:
+        conn.execute("INSERT INTO migrations VALUES (?, 'future', 0, '99.0')", (SCHEMA_VERSION + 4,))
+    with pytest.raises(KBSchemaError, match=rf"schema version {SCHEMA_VERSION + 4}, newer .*pip install -U metalearn"):
+        KnowledgeBase.open(newer)
+    older = tmp_path / "older.sqlite"
+    conn = sqlite3.connect(older, isolation_level=None)
+    migrate(conn, target=SCHEMA_VERSION - 1)
+    conn.close()
+    with pytest.raises(KBSchemaError, match=rf"older .* run `metalearn kb upgrade --kb {older}`"):
+        KnowledgeBase.open(older)
+    assert upgrade_kb(older) == (SCHEMA_VERSION - 1, SCHEMA_VERSION)
+    with KnowledgeBase.open(older) as kb:
+        assert kb.schema_version() == SCHEMA_VERSION and kb.check().ok
+
+
+PAYLOAD = "kb_crafted_payload"
+
+
+def test_crafted_kb_is_reported_not_executed(tmp_path, kb, monkeypatch):
+    # a module that would leave a marker file if anything imported or ran it
+    marker = tmp_path / "payload-ran"
+    (tmp_path / f"{PAYLOAD}.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nclass Payload: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    kb.add_configuration("SVC", {"C": 1.5})  # a valid one
+    with sqlite3.connect(kb.path) as conn:
+        conn.execute("INSERT INTO algorithms (name) VALUES (?)", (f"{PAYLOAD}.Payload",))
+        alg = conn.execute("SELECT algorithm_id FROM algorithms WHERE name = ?", (f"{PAYLOAD}.Payload",)).fetchone()[0]
+        svc = conn.execute("SELECT algorithm_id FROM algorithms WHERE name = 'SVC'").fetchone()[0]
+        conn.execute("INSERT INTO configurations (algorithm_id, params, config_hash, source_id) VALUES (?, '{}', 'x1', 1)",
+                     (alg,))
+        conn.execute("INSERT INTO configurations (algorithm_id, params, config_hash, source_id) "
+                     "VALUES (?, '{\"C\": 1.0,', 'x2', 1)", (svc,))
+        conn.execute("INSERT INTO configurations (algorithm_id, params, config_hash, source_id) "
+                     "VALUES (?, '{\"C\": -5.0}', 'x3', 1)", (svc,))
+        ids = [row[0] for row in conn.execute("SELECT configuration_id FROM configurations WHERE config_hash LIKE 'x%' "
+                                              "ORDER BY config_hash")]
+    report = kb.check()
+    assert not report.ok and report.integrity == "ok"
+    kinds = {(issue.row_id, issue.kind) for issue in report.issues}
+    assert kinds == {(ids[0], "unknown algorithm"), (ids[1], "malformed parameters"), (ids[2], "invalid parameters")}
+    for configuration_id, pattern in zip(ids, ["unknown algorithm", "malformed parameters", "parameter 'C'"]):
+        with pytest.raises(KBContentError, match=pattern):
+            kb.configurations([configuration_id])
+    assert kb.configurations([1])[0].algorithm in {"SVC", "RandomForestClassifier", "Ridge"}
+    assert not marker.exists() and PAYLOAD not in sys.modules
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from metalearn.kb import KnowledgeBase, RunInput
+    path, worker, n, dataset_id, configuration_id = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    with KnowledgeBase.open(path, create=False, timeout=60) as kb:
+        for i in range(n):  # one transaction per run: the most contention
+            kb.add_runs([RunInput(dataset_id, configuration_id, "accuracy", 0.5, "holdout 20%",
+                                  fit_time=worker * 10000 + i)])
+""")
+
+
+def test_eight_concurrent_writers_lose_and_duplicate_nothing(tmp_path):
+    path = create_kb(tmp_path / "kb.sqlite", from_seed=False)
+    with KnowledgeBase.open(path) as kb:
+        ds = kb.add_dataset("d", task_type="binary", source="test").dataset_id
+        cfg = kb.add_configuration("SVC", {"C": 1.0}).configuration_id
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(w), "200", str(ds), str(cfg)],
+                              stderr=subprocess.PIPE, text=True) for w in range(8)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with KnowledgeBase.open(path) as kb:
+        runs = kb.runs_frame(metric="accuracy")
+        assert kb.check(quick=True).ok
+    assert len(runs) == 1600
+    assert sorted(runs["fit_time"].astype(int)) == sorted(w * 10000 + i for w in range(8) for i in range(200))
+
+
+KILLED_IMPORTER = textwrap.dedent("""
+    import sys
+    from metalearn.kb import KnowledgeBase, RunInput
+    path, batch = sys.argv[1], int(sys.argv[2])
+    with KnowledgeBase.open(path, create=False) as kb:
+        ds = kb.add_dataset("d", task_type="binary", source="test").dataset_id
+        cfgs = [kb.add_configuration("SVC", {"C": float(c)}).configuration_id for c in range(1, 11)]
+        for t in range(100000):
+            kb.add_runs(RunInput(ds, cfgs[i % 10], "accuracy", (i % 97) / 97, "5-fold CV", openml_run_id=t * batch + i)
+                        for i in range(batch))
+            print(t + 1, flush=True)
+""")
+
+
+def test_sigkill_mid_import_leaves_whole_transactions(tmp_path):
+    path = create_kb(tmp_path / "kb.sqlite", from_seed=False)
+    batch = 2000
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_IMPORTER, str(path), str(batch)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        committed = 0
+        while committed < 5:
+            line = proc.stdout.readline()
+            assert line, "the importer ended before it was killed"
+            committed = int(line)
+        time.sleep(0.05)  # let it get into the next transaction
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    n_runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    conn.close()
+    assert n_runs >= 5 * batch and n_runs % batch == 0
+    with KnowledgeBase.open(path) as kb:
+        assert kb.check().ok and kb.stats().n_runs == n_runs
