@@ -40,11 +40,12 @@ import math
 import os
 import sys
 import time
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from metalearn.exceptions import MetaLearnError, SearchError
+from metalearn.exceptions import MetaLearnError, RecommendationError, SearchError
 
 __all__ = [
     "search",
@@ -204,6 +205,7 @@ class SearchResult:
     elapsed: float = float("nan")
     n_warm_start: int = 0
     algorithms: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     model: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -239,6 +241,7 @@ class SearchResult:
             "content_hash": self.content_hash,
             "study_name": self.study_name,
             "algorithms": list(self.algorithms),
+            "warnings": list(self.warnings),
             "trials": [t.to_dict() for t in self.trials],
         }
 
@@ -285,6 +288,7 @@ class SearchResult:
             f"{len(trials)} trials ({n_ok} ok, {len(trials) - n_ok} failed/timeout/memout/stopped), "
             f"{self.n_warm_start} from the warm start, {self.protocol or 'no protocol'}"
         )
+        lines.extend(f"note: {w}" for w in self.warnings)
         if self.algorithm is None:
             lines.append("best: none (no trial succeeded)")
         else:
@@ -399,7 +403,9 @@ def _distributions_for(name, params, algorithms):
     try:
         flat = space.to_trial_params(name, params)
         fixed = optuna.trial.FixedTrial(flat)
-        got_name, _ = space.suggest(fixed, algorithms)
+        with warnings.catch_warnings():  # values outside the searched ranges: we detect them below
+            warnings.simplefilter("ignore")
+            got_name, _ = space.suggest(fixed, algorithms)
         if got_name != name:
             return None
         return flat, dict(fixed.distributions)
@@ -651,15 +657,21 @@ def search(
 
         # ---- recommendations -------------------------------------------------
         recs = []
+        notes: list[str] = []
         if n_warm > 0 or prior_runs or narrow:
             from metalearn.recommend import recommend
 
             mf = _meta_features(kb_obj, dataset, dataset_id)
             top = max(n_warm, 3 * DEFAULT_WARM_START if narrow else 0, 1)
-            recs = list(
-                recommend(meta_features=mf, task=dataset.task, metric=metric, kb=kb_obj, top=top,
-                          exclude_datasets=exclude_datasets)
-            )
+            try:
+                recs = list(
+                    recommend(meta_features=mf, task=dataset.task, metric=metric, kb=kb_obj, top=top,
+                              exclude_datasets=exclude_datasets)
+                )
+            except RecommendationError as exc:  # e.g. no runs under this metric: search cold, say why
+                notes.append(f"no warm start: {exc}")
+            if not recs and not notes:
+                notes.append("no warm start: the knowledge base had no recommendation for this dataset")
         elif write_back:
             _meta_features(kb_obj, dataset, dataset_id)  # characterize once, for future searches
         if narrow and recs:
@@ -896,6 +908,7 @@ def search(
             elapsed=elapsed,
             n_warm_start=n_enqueued,
             algorithms=tuple(space_algorithms),
+            warnings=tuple(notes),
             model=model,
         )
     finally:
