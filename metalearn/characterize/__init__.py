@@ -42,7 +42,6 @@ import sys
 import time
 import types
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -69,7 +68,6 @@ GROUPS: tuple[str, ...] = tuple(_GROUP_FUNCTIONS)
 OPENML_GROUPS: tuple[str, ...] = ("general", "statistical", "info-theory", "cardinality")
 
 
-@dataclass(frozen=True, eq=False)
 class MetaFeatures(Mapping):
     """Read-only mapping from meta-feature name to float.
 
@@ -89,34 +87,55 @@ class MetaFeatures(Mapping):
     1.0
     """
 
-    values: Mapping[str, float]
-    groups: Mapping[str, str] = field(default_factory=dict)
-    reasons: Mapping[str, str] = field(default_factory=dict)
-    timings: Mapping[str, float] = field(default_factory=dict)
+    __slots__ = ("_values", "_groups", "_reasons", "_timings")
 
-    def __post_init__(self) -> None:
-        for name in ("values", "groups", "reasons", "timings"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+    def __init__(
+        self,
+        values: Mapping[str, float],
+        *,
+        groups: Mapping[str, str] | None = None,
+        reasons: Mapping[str, str] | None = None,
+        timings: Mapping[str, float] | None = None,
+    ) -> None:
+        object.__setattr__(self, "_values", MappingProxyType({k: float(v) for k, v in values.items()}))
+        object.__setattr__(self, "_groups", MappingProxyType(dict(groups or {})))
+        object.__setattr__(self, "_reasons", MappingProxyType(dict(reasons or {})))
+        object.__setattr__(self, "_timings", MappingProxyType(dict(timings or {})))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"MetaFeatures is read-only: cannot set {name!r}")
+
+    @property
+    def groups(self) -> Mapping[str, str]:
+        return self._groups
+
+    @property
+    def reasons(self) -> Mapping[str, str]:
+        return self._reasons
+
+    @property
+    def timings(self) -> Mapping[str, float]:
+        return self._timings
 
     def __getitem__(self, name: str) -> float:
-        return self.values[name]
+        return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
 
     def to_dict(self) -> dict[str, float]:
         """A plain ``dict`` copy of the values."""
-        return dict(self.values)
+        return dict(self._values)
 
     def group(self, name: str) -> dict[str, float]:
         """The values of one group, as a ``dict``."""
-        return {k: v for k, v in self.values.items() if self.groups.get(k) == name}
+        return {k: v for k, v in self._values.items() if self.groups.get(k) == name}
 
     def __repr__(self) -> str:
-        n_nan = sum(1 for v in self.values.values() if math.isnan(v))
+        n_nan = sum(1 for v in self._values.values() if math.isnan(v))
         groups = ", ".join(f"{g}: {t:.3f}s" for g, t in self.timings.items())
         return f"MetaFeatures({len(self)} values, {n_nan} NaN; {groups})"
 

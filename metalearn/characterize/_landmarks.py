@@ -100,7 +100,7 @@ def landmarking(passes) -> tuple[dict, dict]:
     if t.y is None:
         reason = "no target given"
     elif not t.classification:
-        reason = "landmarkers are defined for classification targets only"
+        reason = "regression target: landmarkers are defined for classification targets only"
     if reason is None:
         codes, _ = t.y_codes
         labelled = codes >= 0
