@@ -119,8 +119,25 @@ def inspect(data, target, task, encoding, as_json):
     help="Comma-separated meta-feature groups to compute (default: all). See `metalearn.characterize` for the list.",
 )
 def characterize(data, target, task, as_json, groups):
-    """Compute the meta-features of DATA, under OpenML's quality names."""
-    raise click.UsageError("characterize is not available yet")
+    """Compute the meta-features of DATA, under OpenML's quality names.
+
+    Groups: general, statistical, info-theory, cardinality (OpenML's qualities), landmarking
+    (metalearn.Landmark*), autosklearn (autosklearn.*); also "openml" and "all".
+    NaN marks a quality undefined for the data; the table says why.
+    """
+    import math
+
+    from metalearn.characterize import characterize as run
+
+    mf = run(_load(data, target, task), groups=groups)
+    if as_json:
+        _echo_json({k: (None if math.isnan(v) else v) for k, v in mf.items()})
+        return
+    for group, seconds in mf.timings.items():
+        click.echo(f"{group} ({seconds:.3f} s)")
+        for name, value in mf.group(group).items():
+            note = f"  ({mf.reasons[name]})" if name in mf.reasons else ""
+            click.echo(f"  {name:<48} {value:>14.6g}{note}")
 
 
 # --- recommend ------------------------------------------------------------
