@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import sys
 from pathlib import Path

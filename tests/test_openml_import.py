@@ -8,7 +8,6 @@ Nothing in openml is patched: only ``openml.config`` is pointed at the server.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -155,6 +154,9 @@ def test_import_task_into_empty_kb_then_rerun_adds_nothing(server, new_kb):
     assert sorted(runs["score"]) == pytest.approx(_values("predictive_accuracy", MAPPED_59))
     svc = [p for a, p in zip(runs["algorithm"], runs["params"]) if a == "SVC"]
     assert any('"C":10.0' in p.replace(" ", "") and '"gamma":0.01' in p.replace(" ", "") for p in svc)
+    linear = [p for p in svc if '"linear"' in p]
+    assert len(linear) == 1 and "gamma" not in linear[0]  # inactive for kernel="linear": left out
+    assert all("verbose" not in p and "random_state" not in p for p in runs["params"])
 
     datasets = kb.datasets_frame()
     row = datasets[datasets["openml_id"] == 61].iloc[0]
@@ -181,6 +183,19 @@ def test_max_runs_interrupts_and_a_rerun_resumes(server, new_kb):
     assert sorted(runs["score"]) == pytest.approx(_values("predictive_accuracy", MAPPED_59))
 
 
+def test_server_error_stops_with_one_line_and_a_rerun_completes(server, new_kb):
+    from metalearn.exceptions import KBError
+
+    kb = new_kb()
+    server.fail_on.append("/task/59")
+    with pytest.raises(KBError, match=r"OpenML answered .*task/59 with error 999") as info:
+        import_openml(kb, tasks=[59], progress=False)
+    assert "\n" not in str(info.value) and len(kb.runs_frame()) == 0
+    server.fail_on.clear()
+    report = import_openml(kb, tasks=[59], progress=False)
+    assert report.runs_added == 9 and report.datasets_added == 1
+
+
 def test_suite_and_regression_measure_are_stored_higher_is_better(server, new_kb):
     kb = new_kb()
     report = import_openml(kb, suite="metalearn-fixture-suite", metric="root_mean_squared_error", progress=False)
@@ -189,6 +204,8 @@ def test_suite_and_regression_measure_are_stored_higher_is_better(server, new_kb
     assert any("task 59 has no root_mean_squared_error evaluations" in n for n in report.notes)
     runs = kb.runs_frame(metric="neg_root_mean_squared_error")
     assert set(runs["algorithm"]) == {"RandomForestRegressor", "Ridge"}
+    forests = [p for a, p in zip(runs["algorithm"], runs["params"]) if a == "RandomForestRegressor"]
+    assert all('"criterion":"squared_error"' in p.replace(" ", "") for p in forests)  # OpenML's "mse"
     expected = sorted(-v for v in _values("root_mean_squared_error", {900213, 900214, 900216, 900217}))
     assert sorted(runs["score"]) == pytest.approx(expected)
     ds = kb.datasets_frame()

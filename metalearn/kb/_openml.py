@@ -36,7 +36,7 @@ import sys
 import time
 import types
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -218,6 +218,29 @@ def _estimator_params(setup_params: Iterable[Mapping[str, Any]], component: str,
     return {p["parameter_name"]: _decode(p["value"]) for p in exact}
 
 
+def _searched_params(spec, decoded: Mapping[str, Any]) -> dict[str, Any]:
+    """The registry's searched hyperparameters among ``decoded``, dropping inactive conditional ones.
+
+    Settings the registry does not search (``verbose``, ``n_jobs``, ``random_state``, ...) and
+    parameters it does not know are left out, so OpenML's configurations compare equal to ours.
+    """
+    kept: dict[str, Any] = {}
+    for p in spec.params:
+        if not p.search or p.name not in decoded:
+            continue
+        active = all(
+            kept.get(other, decoded.get(other, _default(spec, other))) in tuple(allowed)
+            for other, allowed in p.condition
+        )
+        if active:
+            kept[p.name] = decoded[p.name]
+    return kept
+
+
+def _default(spec, name: str) -> Any:
+    return next((p.default for p in spec.params if p.name == name), None)
+
+
 def _map_run(flow_name: str, setup_params: Sequence[Mapping[str, Any]] | None) -> tuple[str, dict] | str:
     """``(algorithm, params)`` for our registry, or the reason the run cannot be mapped."""
     from metalearn import space
@@ -230,9 +253,8 @@ def _map_run(flow_name: str, setup_params: Sequence[Mapping[str, Any]] | None) -
         space.get_algorithm(cls)
     except UnknownAlgorithmError:
         return f"estimator not in registry: {cls}"
-    decoded = _estimator_params(setup_params or (), component, cls)
-    accepted = set(space.default_params(cls))
-    params = _renamed(cls, {k: v for k, v in decoded.items() if k in accepted})
+    decoded = _renamed(cls, _estimator_params(setup_params or (), component, cls))
+    params = _searched_params(space.get_algorithm(cls), decoded)
     for key, value in params.items():
         if isinstance(value, dict) and "oml-python:serialized_object" in value:
             return f"parameters invalid: {cls} parameter {key} is a serialized object"
@@ -450,7 +472,6 @@ def import_openml(
     KBError
         The options are not usable (unknown measure, nothing to import).
     """
-    from metalearn.kb import RunInput
 
     if metric not in SCORERS:
         raise KBError(f"OpenML measure {metric!r} cannot be imported: use one of {', '.join(SCORERS)}")
@@ -462,6 +483,22 @@ def import_openml(
         raise KBError("nothing to import: give tasks, a suite (e.g. OpenML-CC18) or flows")
 
     import openml
+
+    try:
+        return _import(kb, task_ids, suite, flows, metric, max_runs, progress)
+    except openml.exceptions.OpenMLServerException as exc:
+        message = " ".join(str(exc.message).split())
+        raise KBError(
+            f"OpenML answered {exc.url} with error {exc.code} ({message}): check the task, suite and flow ids, "
+            f"or retry later; runs imported so far are kept and a re-run continues"
+        ) from None
+
+
+def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str, max_runs: int | None,
+            progress: bool) -> ImportReport:
+    import openml
+
+    from metalearn.kb import RunInput
 
     session = _Session()
     source = f"openml {openml.__version__}"
