@@ -1,0 +1,622 @@
+"""Recommend algorithm configurations from the knowledge base.
+
+Given a dataset (or its meta-features), :func:`recommend` ranks configurations by
+how well they did on the most similar datasets of the knowledge base (KB), and
+returns each with its evidence: the neighbour datasets and their runs of it.
+
+How it works
+------------
+1. **Scores made comparable.** For the requested metric, the KB's runs form a
+   dataset x configuration matrix. Each score becomes a *regret*: the dataset's
+   best known score minus this score (0 for the best configuration there).
+2. **Similarity learned from the runs.** A random forest maps the meta-features
+   (those known both for the query and for most KB datasets; missing values are
+   handled per feature by the trees) to the leading singular vectors of the regret
+   matrix, i.e. to what makes datasets prefer the same configurations. Two
+   datasets are near when they fall in the same leaves (forest proximity), so
+   meta-features that do not matter for the choice of configuration do not count.
+   The distance shown is ``1 - proximity`` (0: same leaf in every tree).
+3. **Expected regret.** A configuration's expected regret is the neighbours'
+   proximity-weighted regret, shrunk toward its global mean regret (configurations
+   seen on few neighbours move most). The first recommendation minimizes it.
+4. **A portfolio, not near-copies.** The next ones are chosen greedily so that the
+   best of the first N is as good as possible on the weighted neighbours (a warm
+   start evaluates all N).
+5. **Fallbacks, stated in ``reason``:** no runs of the metric -> a related metric;
+   a KB with fewer than 3 usable datasets -> the registry's default portfolio.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> features = rng.normal(size=(30, 3))
+>>> regret = np.abs(rng.normal(size=(30, 6))) * 0.1
+>>> w, d = forest_proximity(features, regret, features[0], n_trees=20, random_state=0)
+>>> round(float(w.sum()), 6), float(d[0])
+(1.0, 0.0)
+>>> greedy_portfolio(np.array([[0.0, 0.3, 0.1], [0.4, 0.0, 0.1]]), np.array([0.5, 0.5]), 2)
+[2, 0]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metalearn.exceptions import MetaLearnError, RecommendationError
+
+__all__ = [
+    "Evidence",
+    "Recommendation",
+    "Neighbour",
+    "RecommendationResult",
+    "Recommender",
+    "recommend",
+    "forest_proximity",
+    "greedy_portfolio",
+    "DEFAULT_METRICS",
+    "RELATED_METRICS",
+]
+
+DEFAULT_METRICS = {"classification": "balanced_accuracy", "regression": "r2"}
+"""Metric used when none is given, per task family."""
+
+RELATED_METRICS = {
+    "classification": ("balanced_accuracy", "accuracy", "f1_macro", "roc_auc", "neg_log_loss"),
+    "regression": ("r2", "neg_root_mean_squared_error", "neg_mean_squared_error", "neg_mean_absolute_error"),
+}
+"""Fallback order when the KB has no runs of the requested metric (most related first)."""
+
+MIN_DATASETS = 3
+"""Fewer usable KB datasets than this is a cold start (registry defaults)."""
+MIN_CONFIGS_PER_DATASET = 5
+"""A dataset's row of runs is used only if it has runs of this many configurations
+(its best known score must mean something for its regrets to be comparable)."""
+MIN_DATASETS_PER_CONFIG = 2
+"""A configuration is a candidate only if it has runs on this many datasets."""
+
+SHRINKAGE = 0.05
+"""Weight (in units of the neighbours' total weight, which is 1) of the global mean
+regret in a configuration's expected regret. Fixed a priori."""
+N_TREES = 200
+MAX_COMPONENTS = 16
+MAX_FEATURES = 0.33
+
+_COUNT_PREFIXES = ("NumberOf", "autosklearn.NumberOf")
+_COUNT_NAMES = frozenset({
+    "MajorityClassSize", "MinorityClassSize", "EquivalentNumberOfAtts", "MaxNominalAttDistinctValues",
+    "MeanNominalAttDistinctValues", "MinNominalAttDistinctValues",
+})
+
+
+# --------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class Evidence:
+    """One neighbour dataset's run of a recommended configuration.
+
+    ``score`` is that dataset's score of the configuration (``nan`` when it has no run
+    of it); ``distance`` is ``1 - forest proximity`` (0 = indistinguishable).
+    """
+
+    dataset_id: int
+    name: str
+    openml_id: int | None
+    distance: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended configuration, ready for ``space.make_pipeline(algorithm, params, X)``.
+
+    ``expected_score`` is the neighbours' proximity-weighted score of this configuration
+    (in the metric of ``reason``), ``uncertainty`` their weighted standard deviation.
+    ``configuration_id`` is the KB's id of the configuration (``None`` for cold-start defaults).
+    """
+
+    algorithm: str
+    params: Mapping[str, Any]
+    expected_score: float
+    uncertainty: float
+    evidence: tuple[Evidence, ...]
+    rank: int
+    reason: str
+    configuration_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (evidence as a list of dicts)."""
+        return {
+            "rank": self.rank, "algorithm": self.algorithm, "params": dict(self.params),
+            "expected_score": _json_float(self.expected_score), "uncertainty": _json_float(self.uncertainty),
+            "reason": self.reason, "configuration_id": self.configuration_id,
+            "evidence": [
+                {"dataset_id": e.dataset_id, "name": e.name, "openml_id": e.openml_id,
+                 "distance": _json_float(e.distance), "score": _json_float(e.score)} for e in self.evidence
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A KB dataset near the query, for ``--explain``.
+
+    ``near_features`` holds ``(name, query value, neighbour value)`` of the influential
+    meta-features on which the two agree most.
+    """
+
+    dataset_id: int
+    name: str
+    openml_id: int | None
+    distance: float
+    weight: float
+    near_features: tuple[tuple[str, float, float], ...]
+
+
+@dataclass(frozen=True)
+class RecommendationResult:
+    """Recommendations plus what produced them."""
+
+    recommendations: tuple[Recommendation, ...]
+    neighbours: tuple[Neighbour, ...]
+    task: str
+    metric: str
+    reason: str
+    features_used: tuple[str, ...]
+    n_datasets: int
+    n_configurations: int
+
+
+def _json_float(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+# --------------------------------------------------------------------------- numerics
+def forest_proximity(features: np.ndarray, regret: np.ndarray, query: np.ndarray, *, n_trees: int = N_TREES,
+                     random_state: int = 0, return_forest: bool = False):
+    """Proximity weights and distances of the training datasets to ``query``.
+
+    A random forest (no bootstrap, a third of the features per split) is fitted from
+    ``features`` (n x p, NaN allowed) to the leading singular vectors of the centred
+    ``regret`` matrix (n x m, complete). ``weights[j]`` is the mean over trees of
+    ``1/|leaf|`` if dataset j shares the query's leaf (weights sum to 1);
+    ``distance[j]`` is the fraction of trees where it does not.
+    """
+    from sklearn.ensemble import RandomForestRegressor
+
+    features = np.asarray(features, dtype=float)
+    regret = np.asarray(regret, dtype=float)
+    centred = regret - regret.mean(axis=0, keepdims=True)
+    k = max(1, min(MAX_COMPONENTS, min(centred.shape) - 1))
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    target = u[:, :k] * s[:k]
+    forest = RandomForestRegressor(n_estimators=n_trees, max_features=MAX_FEATURES, bootstrap=False,
+                                   min_samples_leaf=1, random_state=random_state, n_jobs=1)
+    forest.fit(features, target)
+    weights, distance = _proximity(forest, forest.apply(features), query)
+    return (weights, distance, forest) if return_forest else (weights, distance)
+
+
+def _proximity(forest, train_leaves: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    query_leaves = forest.apply(np.asarray(query, dtype=float)[None, :])[0]
+    same = train_leaves == query_leaves[None, :]
+    sizes = np.maximum(same.sum(axis=0), 1)
+    weights = (same / sizes).mean(axis=1)
+    total = weights.sum()
+    weights = weights / total if total > 0 else np.full(len(weights), 1 / len(weights))
+    return weights, 1.0 - same.mean(axis=1)
+
+
+def greedy_portfolio(regret: np.ndarray, weights: np.ndarray, n: int, *, first: int | None = None) -> list[int]:
+    """Greedy best-of-N: columns of ``regret`` minimizing the weighted mean of the row-wise minimum.
+
+    ``first`` forces the first pick (e.g. the configuration with the least expected regret).
+    """
+    regret = np.asarray(regret, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    chosen: list[int] = []
+    current = np.full(regret.shape[0], np.inf)
+    for _ in range(min(n, regret.shape[1])):
+        if first is not None and not chosen:
+            j = int(first)
+        else:
+            cost = (np.minimum(current[:, None], regret) * weights[:, None]).sum(axis=0)
+            cost[chosen] = np.inf
+            j = int(np.argmin(cost))
+        chosen.append(j)
+        current = np.minimum(current, regret[:, j])
+    return chosen
+
+
+def _is_count(name: str) -> bool:
+    return name.startswith(_COUNT_PREFIXES) or name in _COUNT_NAMES
+
+
+def _derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ratio meta-features (class balance, rows per feature) computable from OpenML qualities."""
+    out = frame.copy()
+    if {"MajorityClassSize", "NumberOfInstances"} <= set(out.columns):
+        out["derived.MajorityClassPercentage"] = 100 * out["MajorityClassSize"] / out["NumberOfInstances"]
+    if {"NumberOfFeatures", "NumberOfInstances"} <= set(out.columns):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["derived.LogInstancesPerFeature"] = np.log(out["NumberOfInstances"] / out["NumberOfFeatures"])
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+def _scaled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count-like features on a log scale (for display distances; trees do not need it)."""
+    out = frame.astype(float).copy()
+    for col in out.columns:
+        if _is_count(col):
+            out[col] = np.log1p(out[col].clip(lower=0))
+    return out
+
+
+def _family(task: str) -> str:
+    if task in ("binary", "multiclass", "classification"):
+        return "classification"
+    if task == "regression":
+        return "regression"
+    raise RecommendationError(f"task {task!r} is not one of binary, multiclass, classification, regression; "
+                              "pass task='binary', 'multiclass' or 'regression'")
+
+
+# --------------------------------------------------------------------------- the recommender
+@dataclass
+class _Table:
+    """Runs of one (task family, metric, candidate set) as a complete regret matrix."""
+
+    dataset_ids: np.ndarray
+    configuration_ids: np.ndarray
+    scores: np.ndarray          # n x m, nan where no run
+    regret: np.ndarray          # n x m, missing filled with the configuration's mean regret
+    observed: np.ndarray        # n x m bool
+    algorithms: list[str]
+    params: list[dict]
+    cache: dict = field(default_factory=dict)
+
+
+class Recommender:
+    """Recommendations from one knowledge base, with its tables precomputed and cached.
+
+    Parameters
+    ----------
+    kb : KnowledgeBase
+        An open knowledge base (anything with ``datasets_frame()``, ``meta_features_frame()``
+        and ``runs_frame(metric=..., task_type=...)``).
+    n_trees : int
+        Trees of the proximity forest.
+    random_state : int
+        Seed of the forest.
+    validate : bool
+        Keep only configurations that ``metalearn.space.validate_params`` accepts.
+
+    Examples
+    --------
+    >>> from metalearn.kb import KnowledgeBase                     # doctest: +SKIP
+    >>> rec = Recommender(KnowledgeBase.open())                   # doctest: +SKIP
+    >>> rec.recommend(meta_features=mf, task="binary", top=3)     # doctest: +SKIP
+    """
+
+    def __init__(self, kb, *, n_trees: int = N_TREES, random_state: int = 0, validate: bool = True):
+        self.kb = kb
+        self.n_trees = n_trees
+        self.random_state = random_state
+        self.validate = validate
+        self._datasets = kb.datasets_frame()
+        mf = kb.meta_features_frame()
+        self._meta = _derive(mf.apply(pd.to_numeric, errors="coerce")) if len(mf.columns) else mf
+        self._tables: dict = {}
+        self._runs: dict = {}
+        self._valid: dict = {}
+
+    # ---- data access ----------------------------------------------------------
+    def _runs_of(self, family: str, metric: str) -> pd.DataFrame:
+        key = (family, metric)
+        if key not in self._runs:
+            runs = self.kb.runs_frame(metric=metric)
+            if len(runs):
+                tasks = self._datasets["task_type"].reindex(runs["dataset_id"].to_numpy())
+                fam = tasks.map(lambda t: "regression" if t == "regression" else "classification").to_numpy()
+                runs = runs[fam == family]
+                runs = runs[runs["score"].notna()]
+            self._runs[key] = runs
+        return self._runs[key]
+
+    def _is_valid(self, algorithm: str, params_json: str, family: str) -> tuple[bool, dict]:
+        key = (algorithm, params_json, family)
+        if key not in self._valid:
+            params = json.loads(params_json) if isinstance(params_json, str) else dict(params_json)
+            ok = True
+            if self.validate:
+                try:
+                    from metalearn import space
+
+                    if algorithm not in space.algorithms_for(family):
+                        ok = False
+                    else:
+                        params = space.validate_params(algorithm, params)
+                except (MetaLearnError, ImportError):
+                    ok = False
+            self._valid[key] = (ok, params)
+        return self._valid[key]
+
+    def _table(self, family: str, metric: str, exclude: frozenset, candidates: frozenset | None) -> _Table | None:
+        key = (family, metric, exclude, candidates)
+        if key in self._tables:
+            return self._tables[key]
+        runs = self._runs_of(family, metric)
+        if exclude:
+            runs = runs[~runs["dataset_id"].isin(exclude)]
+        if candidates is not None:
+            runs = runs[runs["configuration_id"].isin(candidates)]
+        table = None
+        if len(runs):
+            info = runs.drop_duplicates("configuration_id").set_index("configuration_id")[["algorithm", "params"]]
+            keep = [cid for cid, row in info.iterrows() if self._is_valid(row["algorithm"], row["params"], family)[0]]
+            runs = runs[runs["configuration_id"].isin(keep)]
+            wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score", aggfunc="mean")
+            for _ in range(3):  # rows and columns with enough runs (a fixed point is reached fast)
+                wide = wide.loc[wide.notna().sum(axis=1) >= MIN_CONFIGS_PER_DATASET]
+                wide = wide.loc[:, wide.notna().sum(axis=0) >= min(MIN_DATASETS_PER_CONFIG, max(len(wide), 1))]
+            if len(wide) >= MIN_DATASETS and wide.shape[1] >= 1:
+                scores = wide.to_numpy(dtype=float)
+                observed = ~np.isnan(scores)
+                regret = np.nanmax(scores, axis=1, keepdims=True) - scores
+                col_mean = np.nanmean(np.where(observed, regret, np.nan), axis=0)
+                regret = np.where(observed, regret, col_mean[None, :])
+                cids = wide.columns.to_numpy()
+                table = _Table(wide.index.to_numpy(), cids, scores, regret, observed,
+                               [info.loc[c, "algorithm"] for c in cids],
+                               [self._is_valid(info.loc[c, "algorithm"], info.loc[c, "params"], family)[1]
+                                for c in cids])
+        self._tables[key] = table
+        return table
+
+    def _resolve_exclude(self, exclude_datasets: Iterable) -> frozenset:
+        if isinstance(exclude_datasets, (str, int)):
+            exclude_datasets = [exclude_datasets]
+        ds = self._datasets
+        out = set()
+        for item in exclude_datasets:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                out.add(int(item))
+                continue
+            text = str(item)
+            if text.startswith("openml:"):
+                try:
+                    oid = int(text.split(":", 1)[1])
+                except ValueError:
+                    raise RecommendationError(
+                        f"exclude_datasets entry {text!r} is not openml:<integer id>; write e.g. openml:31") from None
+                out.update(int(i) for i in ds.index[ds["openml_id"] == oid])
+            elif text.isdigit():
+                out.add(int(text))
+            else:
+                out.update(int(i) for i in ds.index[ds["name"] == text])
+        return frozenset(out)
+
+    # ---- query ------------------------------------------------------------------
+    def explain(self, data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
+                metric: str | None = None, top: int = 5, exclude_datasets: Iterable = (),
+                candidates: Iterable[int] | None = None, n_neighbours: int = 5) -> RecommendationResult:
+        """Like :meth:`recommend`, with the neighbours and the features behind them.
+
+        ``candidates`` restricts the configurations to these KB configuration ids
+        (used by the evaluation to score only configurations the hidden dataset has runs of).
+        """
+        if top < 1:
+            raise RecommendationError(f"top={top} must be at least 1")
+        mf, task = self._query(data, meta_features, task)
+        family = _family(task)
+        exclude = self._resolve_exclude(exclude_datasets)
+        cands = None if candidates is None else frozenset(int(c) for c in candidates)
+
+        wanted = metric or DEFAULT_METRICS[family]
+        order = [wanted] + [m for m in RELATED_METRICS[family] if m != wanted]
+        table, used, reason = None, wanted, "nearest-neighbour portfolio"
+        for m in order:
+            table = self._table(family, m, exclude, cands)
+            if table is not None:
+                used = m
+                if m != wanted:
+                    reason = f"metric fallback: no runs of {wanted}, used {m}"
+                break
+        if table is None:
+            return self._cold_start(task, family, wanted, top, exclude)
+
+        features, rows = self._features_for(mf, table)
+        n_all = len(table.dataset_ids)
+        weights = np.zeros(n_all)
+        distance = np.ones(n_all)
+        forest, importances = None, None
+        if not features:
+            weights[:] = 1 / n_all
+            reason = "global portfolio: no meta-feature shared by the query and the KB"
+        else:
+            key = ("forest", tuple(features))
+            if key not in table.cache:
+                X = self._meta.reindex(table.dataset_ids[rows])[list(features)].to_numpy(dtype=float)
+                _, _, forest = forest_proximity(X, table.regret[rows], X[0], n_trees=self.n_trees,
+                                                random_state=self.random_state, return_forest=True)
+                table.cache[key] = (forest, forest.apply(X))
+            forest, leaves = table.cache[key]
+            q = np.array([float(mf[f]) for f in features])
+            weights[rows], distance[rows] = _proximity(forest, leaves, q)
+            importances = forest.feature_importances_
+
+        n = n_all
+        w_obs = weights[:, None] * table.observed
+        wsum = w_obs.sum(axis=0)
+        local = (w_obs * table.regret).sum(axis=0)
+        glob = table.regret.mean(axis=0)
+        expected_regret = (local + SHRINKAGE * glob) / (wsum + SHRINKAGE)
+        blend = (weights + SHRINKAGE / n) / (1 + SHRINKAGE)
+        first = int(np.argmin(expected_regret))
+        picks = greedy_portfolio(table.regret, blend, min(top, table.regret.shape[1]), first=first)
+
+        order_n = np.argsort(distance, kind="stable")
+        recs = []
+        for rank, j in enumerate(picks, start=1):
+            col = table.scores[:, j]
+            obs = ~np.isnan(col)
+            ww = weights * obs
+            if ww.sum() > 0:
+                mean = float((ww * np.nan_to_num(col)).sum() / ww.sum())
+                sd = float(np.sqrt((ww * (np.nan_to_num(col) - mean) ** 2).sum() / ww.sum()))
+            else:
+                mean = float(np.nanmean(col))
+                sd = float(np.nanstd(col))
+            ev = []
+            for i in order_n:
+                if obs[i]:
+                    ev.append(self._evidence(table.dataset_ids[i], distance[i], col[i]))
+                if len(ev) == n_neighbours:
+                    break
+            recs.append(Recommendation(table.algorithms[j], dict(table.params[j]), mean, sd, tuple(ev), rank,
+                                       reason, int(table.configuration_ids[j])))
+        neighbours = tuple(
+            self._neighbour(table.dataset_ids[i], distance[i], weights[i], mf, features, importances)
+            for i in order_n[:n_neighbours]
+        )
+        return RecommendationResult(tuple(recs), neighbours, task, used, reason, tuple(features),
+                                    len(table.dataset_ids), len(table.configuration_ids))
+
+    def recommend(self, data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
+                  metric: str | None = None, top: int = 5, exclude_datasets: Iterable = (),
+                  candidates: Iterable[int] | None = None) -> list[Recommendation]:
+        """Ranked configurations for a dataset; see :func:`recommend`."""
+        return list(self.explain(data, meta_features=meta_features, task=task, metric=metric, top=top,
+                                 exclude_datasets=exclude_datasets, candidates=candidates).recommendations)
+
+    # ---- helpers ------------------------------------------------------------------
+    def _query(self, data, meta_features, task) -> tuple[dict, str]:
+        if data is None and meta_features is None:
+            raise RecommendationError("recommend needs data or meta_features; pass a dataset (path, openml:<id>, "
+                                      "Dataset) or meta_features={...}")
+        if meta_features is None:
+            from metalearn.characterize import characterize
+            from metalearn.data import Dataset, load_dataset
+
+            dataset = data if isinstance(data, Dataset) else load_dataset(data)
+            task = task or dataset.task
+            meta_features = characterize(dataset)
+        mf = {}
+        for k, v in dict(meta_features).items():
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(fv):
+                mf[str(k)] = fv
+        mf = {k: float(v) for k, v in _derive(pd.DataFrame([mf])).iloc[0].items() if pd.notna(v)}
+        if task is None:
+            classes = mf.get("NumberOfClasses")
+            task = "regression" if classes is not None and classes < 2 else (
+                "classification" if classes is not None else None)
+        if task is None:
+            raise RecommendationError("task is unknown: the meta-features have no NumberOfClasses; "
+                                      "pass task='binary', 'multiclass' or 'regression'")
+        return mf, task
+
+    def _features_for(self, mf: Mapping[str, float], table: _Table) -> tuple[list[str], np.ndarray]:
+        """Meta-features of the query known for most of the KB datasets that have meta-features.
+
+        Returns the feature names and the indices of the table's datasets that know at
+        least half of them (the others still count in the global standing).
+        """
+        shared = [c for c in self._meta.columns if c in mf]
+        if not shared:
+            return [], np.arange(0)
+        known = self._meta.reindex(table.dataset_ids)[shared].notna()
+        rows = np.flatnonzero(known.mean(axis=1).to_numpy() >= 0.5)
+        if len(rows) < MIN_DATASETS:
+            return [], np.arange(0)
+        share = known.iloc[rows].mean(axis=0)
+        features = sorted(c for c in shared if share[c] >= 0.5)
+        return features, rows
+
+    def _info(self, dataset_id) -> tuple[str, int | None]:
+        if dataset_id in self._datasets.index:
+            row = self._datasets.loc[dataset_id]
+            oid = row.get("openml_id")
+            return str(row.get("name")), (None if oid is None or pd.isna(oid) else int(oid))
+        return str(dataset_id), None
+
+    def _evidence(self, dataset_id, distance, score) -> Evidence:
+        name, oid = self._info(dataset_id)
+        return Evidence(int(dataset_id), name, oid, float(distance), float(score))
+
+    def _neighbour(self, dataset_id, distance, weight, mf, features, importances) -> Neighbour:
+        name, oid = self._info(dataset_id)
+        near: list[tuple[str, float, float]] = []
+        if features and importances is not None:
+            scaled = _scaled(self._meta[list(features)])
+            spread = (scaled.quantile(0.75) - scaled.quantile(0.25)).replace(0, np.nan).fillna(scaled.std())
+            spread = spread.replace(0, np.nan).fillna(1.0)
+            q = _scaled(pd.DataFrame([{f: mf[f] for f in features}])).iloc[0]
+            row = scaled.loc[dataset_id] if dataset_id in scaled.index else None
+            if row is not None:
+                top_feats = [features[i] for i in np.argsort(-importances)[:10]]
+                gaps = sorted((abs(q[f] - row[f]) / spread[f], f) for f in top_feats if pd.notna(row[f]))
+                raw = self._meta.loc[dataset_id]
+                near = [(f, float(mf[f]), float(raw[f])) for _, f in gaps[:3]]
+        return Neighbour(int(dataset_id), name, oid, float(distance), float(weight), tuple(near))
+
+    def _cold_start(self, task, family, metric, top, exclude) -> RecommendationResult:
+        from metalearn import space
+
+        n = 0
+        for m in RELATED_METRICS[family]:
+            runs = self._runs_of(family, m)
+            n = max(n, runs.loc[~runs["dataset_id"].isin(exclude), "dataset_id"].nunique() if len(runs) else 0)
+        why = (f"cold start: KB has no runs for task {family}" if n == 0 else
+               f"cold start: KB has runs on only {n} usable {family} dataset(s) (need {MIN_DATASETS})")
+        reason = f"{why}; registry default portfolio"
+        recs = []
+        for rank, (algorithm, params) in enumerate(space.default_portfolio(task, top), start=1):
+            recs.append(Recommendation(algorithm, dict(params), float("nan"), float("nan"), (), rank, reason))
+        return RecommendationResult(tuple(recs), (), task, metric, reason, (), 0, 0)
+
+
+def recommend(data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
+              metric: str | None = None, kb=None, top: int = 5,
+              exclude_datasets: Iterable = ()) -> list[Recommendation]:
+    """Rank algorithm configurations for a dataset from the runs of the most similar KB datasets.
+
+    Parameters
+    ----------
+    data : Dataset, path or ``openml:<id>``, optional
+        The dataset; it is loaded and characterized. Give ``meta_features`` instead to skip that.
+    meta_features : Mapping[str, float], optional
+        Meta-features under OpenML's quality names (e.g. the output of ``metalearn.characterize``).
+    task : {"binary", "multiclass", "regression"}, optional
+        Default: the dataset's task, else inferred from ``NumberOfClasses``.
+    metric : str, optional
+        scikit-learn scorer name; default ``balanced_accuracy`` / ``r2``. Without runs of it in the
+        KB, a related metric is used and ``reason`` says so.
+    kb : KnowledgeBase or path, optional
+        Default: the default KB (created from the bundled seed on first use).
+    top : int
+        Number of recommendations (a portfolio: the best of them should be good).
+    exclude_datasets : iterable
+        KB dataset ids (int), ``openml:<id>`` or dataset names to leave out of the neighbourhood.
+
+    Returns
+    -------
+    list of Recommendation
+        Best first; ``params`` are valid for ``metalearn.space``.
+    """
+    from metalearn.kb import KnowledgeBase
+
+    if kb is None or isinstance(kb, (str, bytes)) or hasattr(kb, "__fspath__"):
+        with KnowledgeBase.open(kb, create="seed") as opened:
+            return Recommender(opened).recommend(data, meta_features=meta_features, task=task, metric=metric,
+                                                 top=top, exclude_datasets=exclude_datasets)
+    return Recommender(kb).recommend(data, meta_features=meta_features, task=task, metric=metric, top=top,
+                                     exclude_datasets=exclude_datasets)
