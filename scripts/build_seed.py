@@ -991,7 +991,7 @@ def fmt(value: Any, digits: int = SIGNIFICANT_DIGITS) -> str:
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
             return ""
-        return repr(float(f"{float(value):.{digits}g}"))
+        return repr(float(f"{float(value):.{digits}g}") + 0.0)  # + 0.0 turns -0.0 into 0.0
     return str(value)
 
 
