@@ -117,6 +117,10 @@ class EvaluationError(MetaLearnError):
     """An evaluation could not be run at all (not: a configuration failed)."""
 
 
+class BuildError(MetaLearnError, RuntimeError):
+    """A knowledge-base build cannot run as asked (backend, scheduler, manifest)."""
+
+
 class SearchError(MetaLearnError, ValueError):
     """A search cannot be started as asked (budget, metric, storage)."""
 
