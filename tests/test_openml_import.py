@@ -221,6 +221,13 @@ def test_flow_filter_and_multiclass_auc(server, new_kb):
     assert "/flow/900003" in " ".join(server.requests)
 
 
+def test_flows_without_tasks_import_that_flows_runs_on_every_task(server, new_kb):
+    kb = new_kb()
+    report = import_openml(kb, flows=[900007], metric="root_mean_squared_error", progress=False)
+    assert report.tasks == (900301,) and report.runs_added == 2
+    assert set(kb.runs_frame(metric="neg_root_mean_squared_error")["algorithm"]) == {"Ridge"}
+
+
 def test_offline_rerun_works_from_the_cache_and_says_so(server, new_kb):
     import_openml(new_kb("a.sqlite"), tasks=[59], progress=False)
     server.stop()
