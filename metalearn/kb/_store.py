@@ -133,6 +133,7 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index updates of bulk inserts stay in memory
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -797,19 +798,31 @@ class KnowledgeBase:
                 return conn.total_changes - before
 
             for run in runs:
-                if not isinstance(run, RunInput):
+                if type(run) is not RunInput and not isinstance(run, RunInput):
                     raise KBContentError(f"add_runs takes RunInput records, got {type(run).__name__}")
-                metric_id = metric_ids.get(run.metric) or metric_ids.setdefault(
-                    run.metric, self._name_id("metrics", run.metric))
-                protocol_id = protocol_ids.get(run.protocol) or protocol_ids.setdefault(
-                    run.protocol, self._name_id("protocols", run.protocol))
-                source_id = source_ids.get(run.source) or source_ids.setdefault(
-                    run.source, self._source_id(run.source))
+                metric_id = metric_ids.get(run.metric)
+                if metric_id is None:
+                    metric_id = metric_ids[run.metric] = self._name_id("metrics", run.metric)
+                protocol_id = protocol_ids.get(run.protocol)
+                if protocol_id is None:
+                    protocol_id = protocol_ids[run.protocol] = self._name_id("protocols", run.protocol)
+                source_id = source_ids.get(run.source)
+                if source_id is None:
+                    source_id = source_ids[run.source] = self._source_id(run.source)
+                score, fit_time = run.score, run.fit_time
+                if type(score) is not float:
+                    score = _nullable_float(score)
+                elif score != score:  # NaN
+                    score = None
+                if fit_time is not None and type(fit_time) is not float:
+                    fit_time = _nullable_float(fit_time)
+                dataset_id, configuration_id = run.dataset_id, run.configuration_id
+                if type(dataset_id) is not int or type(configuration_id) is not int:
+                    dataset_id, configuration_id = int(dataset_id), int(configuration_id)
                 error = None if run.error is None else " ".join(str(run.error).split())[:2000]
                 chunk.append((
-                    int(run.dataset_id), int(run.configuration_id), metric_id, _nullable_float(run.score),
-                    protocol_id, _nullable_float(run.fit_time), run.status, error, source_id,
-                    None if run.openml_run_id is None else int(run.openml_run_id),
+                    dataset_id, configuration_id, metric_id, score, protocol_id, fit_time, run.status, error,
+                    source_id, None if run.openml_run_id is None else int(run.openml_run_id),
                     None if run.search_id is None else int(run.search_id), now,
                 ))
                 if len(chunk) >= _RUN_CHUNK:

@@ -119,16 +119,23 @@ class RunInput:
             raise KBContentError(f"run status {self.status!r} is not one of {', '.join(RUN_STATUSES)}")
         for name in ("metric", "protocol", "source"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
+            if type(value) is not str or not value or value.isspace():
                 raise KBContentError(f"run {name} {value!r} must be a non-empty string")
+        score = self.score
         if self.status == "ok":
-            if self.score is None or not _is_finite(self.score):
+            if type(score) is float:
+                if score - score != 0.0:  # NaN or infinite
+                    raise KBContentError(
+                        f"run with status 'ok' has score {score!r}: give a finite score, or a status "
+                        f"such as 'failed' with the error"
+                    )
+            elif score is None or not _is_finite(score):
                 raise KBContentError(
-                    f"run with status 'ok' has score {self.score!r}: give a finite score, or a status "
+                    f"run with status 'ok' has score {score!r}: give a finite score, or a status "
                     f"such as 'failed' with the error"
                 )
-        elif self.score is not None and not _is_real(self.score):
-            raise KBContentError(f"run score {self.score!r} is not a number")
+        elif score is not None and not _is_real(score):
+            raise KBContentError(f"run score {score!r} is not a number")
 
 
 def _is_real(value: Any) -> bool:
