@@ -325,8 +325,8 @@ def lcdb_protocol(train_size: int, n_seeds: int) -> str:
     return f"learning curve (train size {train_size}), mean of {n_seeds} seeds"
 
 
-def read_lcdb(archive: Archive, seed: Seed) -> dict[str, int]:
-    """Read LCDB's qualities and curves; returns the unique-name -> OpenML id map for auto-sklearn."""
+def read_lcdb(archive: Archive, seed: Seed) -> dict[str, tuple[int, ...]]:
+    """Read LCDB's qualities and curves; returns lower-cased name -> OpenML ids (for auto-sklearn's names)."""
     member = archive.find("lcdb/datasets.csv")
     meta = pd.read_csv(io.BytesIO(archive.read(member)))
     src_q = seed.add_source(make_source(
@@ -380,9 +380,10 @@ def read_lcdb(archive: Archive, seed: Seed) -> dict[str, int]:
         # LCDB computes f1 and AUC only for two-class datasets (lcdb.get_metric_of_entry)
         seed.dataset(f"openml:{openml_id}", "lcdb-f1", task_type="binary")
 
-    names = meta["Name"].str.lower()
-    unique = names[~names.duplicated(keep=False)]
-    return {name: int(meta.loc[idx, "openmlid"]) for idx, name in unique.items()}
+    ids: dict[str, list[int]] = defaultdict(list)
+    for name, openml_id in zip(meta["Name"].str.lower(), meta["openmlid"]):
+        ids[name].append(int(openml_id))
+    return {name: tuple(sorted(found)) for name, found in ids.items()}
 
 
 # --------------------------------------------------------------------------- auto-sklearn: files
@@ -846,7 +847,7 @@ def dropped_preprocessing(cfg: Mapping[str, Any], regression: bool) -> list[str]
     return dropped
 
 
-def read_autosklearn(archive: Archive, seed: Seed, name_to_id: Mapping[str, int]) -> None:
+def read_autosklearn(archive: Archive, seed: Seed, name_to_ids: Mapping[str, tuple[int, ...]]) -> None:
     report = seed.report["auto-sklearn"]
     folders = sorted({n[len(n.split("/", 1)[0]) + 1:].split("/")[3]
                       for n in archive.names if METALEARNING_DIR in n and n.endswith("algorithm_runs.arff")})
@@ -873,31 +874,35 @@ def read_autosklearn(archive: Archive, seed: Seed, name_to_id: Mapping[str, int]
             "task's training split); stored as autosklearn.<name>"))
         report[f"{task} datasets with meta-features"] = len(table)
 
-    rejected: set[str] = set()
+    rejected: set[str] = set()  # names found in LCDB that stay unmapped
 
     def dataset_key(name: str, task: str) -> tuple[str, int | None]:
-        """``openml:<id>`` when LCDB's names give the id and the counts agree, else ``autosklearn[-regression]:<name>``."""
+        """``openml:<id>`` when exactly one LCDB dataset of that name has agreeing counts, else ``autosklearn:<name>``."""
         if task == "regression":
             # LCDB and OBOE hold classification datasets only; 40 regression names also name a (different,
             # binarised) classification dataset in auto-sklearn's files, hence the separate prefix.
             return f"autosklearn-regression:{name}", None
-        openml_id = name_to_id.get(name.lower())
-        if openml_id is None:
+        candidates = name_to_ids.get(name.lower(), ())
+        if not candidates:
             return f"autosklearn:{name}", None
         features = features_by_task[task].get(name, {})
 
-        def server(quality: str) -> float | None:
-            hit = seed.qualities.get((f"openml:{openml_id}", quality, SERVER_COMPUTED_BY))
-            return None if hit is None else hit[0]
+        def agrees(openml_id: int) -> bool:
+            def server(quality: str) -> float | None:
+                hit = seed.qualities.get((f"openml:{openml_id}", quality, SERVER_COMPUTED_BY))
+                return None if hit is None else hit[0]
 
-        # auto-sklearn's meta-features describe the task's training split without ignored columns: it may
-        # miss rare classes and columns, but never has more; its rows are 50-100% of the dataset's.
-        checks = [(features.get("NumberOfClasses"), server("NumberOfClasses"), lambda a, s: a <= s),
-                  (features.get("NumberOfFeatures"), server("NumberOfFeatures"), lambda a, s: a <= s - 1),
-                  (features.get("NumberOfInstances"), server("NumberOfInstances"),
-                   lambda a, s: 0.5 * s <= a <= s)]
-        if all(a is None or s is None or ok(a, s) for a, s, ok in checks):
-            return f"openml:{openml_id}", openml_id
+            # auto-sklearn's meta-features describe the task's training split without ignored columns: it may
+            # miss rare classes and columns, but never has more; its rows are 50-100% of the dataset's.
+            checks = [(features.get("NumberOfClasses"), server("NumberOfClasses"), lambda a, s: a <= s),
+                      (features.get("NumberOfFeatures"), server("NumberOfFeatures"), lambda a, s: a <= s - 1),
+                      (features.get("NumberOfInstances"), server("NumberOfInstances"),
+                       lambda a, s: 0.5 * s <= a <= s)]
+            return all(a is None or s is None or ok(a, s) for a, s, ok in checks)
+
+        agreeing = [i for i in candidates if agrees(i)]
+        if len(agreeing) == 1:
+            return f"openml:{agreeing[0]}", agreeing[0]
         rejected.add(name)
         return f"autosklearn:{name}", None
 
@@ -969,7 +974,7 @@ def read_autosklearn(archive: Archive, seed: Seed, name_to_id: Mapping[str, int]
     report["mapped pipelines"] = len(config_drops)
     report["datasets with runs: classification"] = len(datasets_seen["classification"])
     report["datasets with runs: regression"] = len(datasets_seen["regression"])
-    report["dataset names found in LCDB but rejected (class/feature/row counts disagree)"] = len(rejected)
+    report["dataset names found in LCDB but not mapped (no single LCDB dataset of that name agrees in counts)"] = len(rejected)
     report["datasets mapped to OpenML ids"] = len({k for k in mapped_keys.values() if k.startswith("openml:")})
 
 
@@ -1071,8 +1076,8 @@ def unmapped_rows(seed: Seed) -> list[list[str]]:
 def build(paths: Mapping[str, Path]) -> Seed:
     seed = Seed()
     read_oboe(Archive(paths["oboe"]), seed)
-    name_to_id = read_lcdb(Archive(paths["lcdb"]), seed)
-    read_autosklearn(Archive(paths["autosklearn"]), seed, name_to_id)
+    name_to_ids = read_lcdb(Archive(paths["lcdb"]), seed)
+    read_autosklearn(Archive(paths["autosklearn"]), seed, name_to_ids)
     return seed
 
 
