@@ -497,7 +497,7 @@ def _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator) -> It
             f"--scheduler {scheduler} needs dask.distributed: pip install 'metalearn[dask]'"
         ) from None
     try:
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="5s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise BuildError(
             f"cannot reach the Dask scheduler {scheduler!r} ({exc}): start it with `dask scheduler` and give its tcp://host:port"
