@@ -394,6 +394,30 @@ def _make_sampler(sampler, seed):
     raise SearchError(f"sampler={sampler!r} is not supported: use 'tpe', 'random' or an optuna sampler")
 
 
+def _create_study(storage, sampler, study_name):
+    """Create (or, with storage, join) the study; retry the races of processes creating one RDB schema."""
+    import optuna
+
+    if storage is None:
+        return optuna.create_study(sampler=sampler, study_name=study_name, direction="maximize")
+    if not isinstance(storage, str) or "://" not in storage:
+        raise SearchError(f"storage={storage!r} is not an RDB URL: write e.g. sqlite:///study.db or postgresql://host/db")
+    last = None
+    for attempt in range(8):
+        try:
+            return optuna.create_study(
+                storage=storage, sampler=sampler, study_name=study_name, direction="maximize", load_if_exists=True
+            )
+        except Exception as exc:  # bad URL, missing driver, or another process creating the schema right now
+            last = exc
+            text = f"{type(exc).__name__}: {exc}"
+            if "NoSuchModule" in text or "ModuleNotFound" in text or "Could not parse" in text or isinstance(exc, ImportError):
+                break
+            time.sleep(0.2 * (attempt + 1))
+    first = str(last).strip().splitlines()[0] if str(last).strip() else type(last).__name__
+    raise SearchError(f"storage={storage!r} cannot be used: {first}") from last
+
+
 def _distributions_for(name, params, algorithms):
     """Flat Optuna params and their distributions for a configuration, or None if outside the space."""
     import optuna
@@ -663,6 +687,8 @@ def search(
 
             mf = _meta_features(kb_obj, dataset, dataset_id)
             top = max(n_warm, 3 * DEFAULT_WARM_START if narrow else 0, 1)
+            if algorithms is not None:  # recommendations outside the restricted space are dropped: ask for more
+                top *= 5
             try:
                 recs = list(
                     recommend(meta_features=mf, task=dataset.task, metric=metric, kb=kb_obj, top=top,
@@ -683,16 +709,7 @@ def search(
         # ---- the study -----------------------------------------------------------
         if storage is not None and study_name is None:
             study_name = _study_name(dataset, metric)
-        try:
-            study = optuna.create_study(
-                storage=storage,
-                sampler=_make_sampler(sampler, seed),
-                study_name=study_name,
-                direction="maximize",
-                load_if_exists=storage is not None,
-            )
-        except (ValueError, ImportError, optuna.exceptions.OptunaError) as exc:  # bad URL, missing driver
-            raise SearchError(f"storage={storage!r} cannot be used: {str(exc).splitlines()[0]}") from exc
+        study = _create_study(storage, _make_sampler(sampler, seed), study_name)
         study_name = study.study_name
         fresh_study = not study.get_trials(deepcopy=False)
 
@@ -906,7 +923,7 @@ def search(
             search_id=search_id,
             study_name=study_name,
             elapsed=elapsed,
-            n_warm_start=n_enqueued,
+            n_warm_start=sum(t.warm_start for t in records),
             algorithms=tuple(space_algorithms),
             warnings=tuple(notes),
             model=model,
