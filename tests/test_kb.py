@@ -345,3 +345,17 @@ def test_sigkill_mid_import_leaves_whole_transactions(tmp_path):
     assert n_runs >= 5 * batch and n_runs % batch == 0
     with KnowledgeBase.open(path) as kb:
         assert kb.check().ok and kb.stats().n_runs == n_runs
+
+
+def test_add_runs_checks_search_ids_and_keeps_foreign_keys_whole(kb):
+    cfg = kb.add_configuration("SVC", {"C": 4.0})
+    with pytest.raises(KBContentError, match="search_id 777"):
+        kb.add_runs([RunInput(1, cfg.configuration_id, "accuracy", 0.5, "holdout 20%", search_id=777)])
+    kb.add_runs([RunInput(1, cfg.configuration_id, "accuracy", 0.5, "holdout 20%")])
+    assert kb.check().ok
+    # foreign keys are enforced again after add_runs
+    assert kb._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with pytest.raises(KBContentError, match="dataset_id 999"):
+        kb.add_meta_features(999, {"x": 1.0}, "metalearn 0.1.0")
+    with sqlite3.connect(kb.path) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

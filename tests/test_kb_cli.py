@@ -78,3 +78,22 @@ def test_broken_files_name_the_fix(tmp_path):
     code, out = _run("kb", "upgrade", "--kb", old)
     assert code == 0 and f"schema version 1 -> {SCHEMA_VERSION}" in out
     assert _run("kb", "info", "--kb", old)[0] == 0
+
+
+def test_fresh_install_kb_info_shows_the_shipped_seed(tmp_path, monkeypatch):
+    """No --kb, no KB yet: the default KB is created from the repository's kb/seed, offline."""
+    from metalearn.kb import find_seed
+
+    seed = find_seed()
+    with open(seed / "sources.csv", newline="") as handle:
+        packages = {row["package"] for row in csv.DictReader(handle)}
+    default = tmp_path / "data" / "metalearn" / "kb.sqlite"
+    monkeypatch.setenv("METALEARN_KB", str(default))
+    seed_files = {p.name: p.stat().st_mtime_ns for p in seed.iterdir()}
+    code, out = _run("kb", "info", "--json")
+    assert code == 0, out
+    info = json.loads(out)
+    assert info["path"] == str(default) and default.exists()
+    assert info["n_runs"] > 1000 and info["n_datasets"] > 100
+    assert {name.split(" ")[0] for name in info["runs_by_source"]} <= packages
+    assert {p.name: p.stat().st_mtime_ns for p in seed.iterdir()} == seed_files  # the seed is never written

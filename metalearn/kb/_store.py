@@ -390,17 +390,24 @@ class KnowledgeBase:
         return f"KnowledgeBase({str(self._path)!r})"
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, check_foreign_keys: bool = True) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction; ``check_foreign_keys=False`` when the caller checks every reference."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        if not check_foreign_keys:
+            conn.execute("PRAGMA foreign_keys = OFF")  # only effective outside a transaction
         try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+        finally:
+            if not check_foreign_keys:
+                conn.execute("PRAGMA foreign_keys = ON")
 
     def _name_id(self, table: str, name: str) -> int:
         """Id of ``name`` in a lookup table (metrics, protocols, algorithms), created if new."""
@@ -772,7 +779,9 @@ class KnowledgeBase:
         :class:`KBContentError` and nothing is written.
         """
         added = 0
-        with self._write() as conn:
+        # every reference is checked here (datasets, configurations, searches) or created in this
+        # transaction (metrics, protocols, sources), so SQLite's per-row foreign-key lookups are skipped
+        with self._write(check_foreign_keys=False) as conn:
             metric_ids: dict[str, int] = {}
             protocol_ids: dict[str, int] = {}
             source_ids: dict[str, int] = {}
@@ -786,6 +795,7 @@ class KnowledgeBase:
                 new_configs = {row[1] for row in chunk} - seen_configs
                 self._require("datasets", "dataset_id", new_datasets)
                 self._require("configurations", "configuration_id", new_configs)
+                self._require("searches", "search_id", {row[10] for row in chunk if row[10] is not None})
                 seen_datasets.update(new_datasets)
                 seen_configs.update(new_configs)
                 before = conn.total_changes
