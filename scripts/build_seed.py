@@ -1100,7 +1100,9 @@ def summary(seed: Seed) -> str:
     lines = []
     openml = {k for k in seed.datasets if k.startswith("openml:")}
     by_source = Counter(src.split("-")[0] for (_, _, src) in runs.values())
-    lines.append(f"datasets: {len(seed.datasets)} ({len(openml)} with an OpenML id)")
+    with_runs = {k[0] for k in runs}
+    lines.append(f"datasets: {len(seed.datasets)} ({len(openml)} with an OpenML id); with runs: {len(with_runs)} "
+                 f"({len(with_runs & openml)} with an OpenML id)")
     lines.append(f"runs: {len(runs)}  by package: {dict(sorted(by_source.items()))}")
     lines.append("runs by metric: " + ", ".join(f"{m}={c}" for m, c in sorted(Counter(k[2] for k in runs).items())))
     lines.append(f"configurations: {len(seed.configurations)}  algorithms: "
