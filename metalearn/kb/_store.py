@@ -636,7 +636,7 @@ class KnowledgeBase:
                 names = json.loads(parts["columns"].decode("utf-8"))
                 if all(f"column:{name}" in parts for name in names):
                     ids = np.frombuffer(parts["index"], dtype="<i8")
-                    matrix = np.empty((len(ids), len(names)), dtype="float64")
+                    matrix = np.empty((len(ids), len(names)), dtype="float64", order="F")  # columns contiguous
                     for j, name in enumerate(names):
                         matrix[:, j] = np.frombuffer(parts[f"column:{name}"], dtype="<f8")
                     wide = pd.DataFrame(matrix, index=pd.Index(ids.copy(), name="dataset_id"), columns=names)
