@@ -86,6 +86,8 @@ class _MetaLearnBase(BaseEstimator):
         return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
     def _run_search(self, frame, y, task):
+        if len(frame) < 2:
+            raise ValueError(f"n_samples={len(frame)}: the search cross-validates, give at least 2 samples")
         from metalearn.data import load_dataset
         from metalearn.search import search
 
@@ -174,7 +176,7 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has a single class ({self.classes_[0]!r}): a classifier needs at least two classes"
+                f"y has one class only ({self.classes_[0]}): a classifier needs at least two classes"
             )
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
         task = "binary" if len(self.classes_) == 2 else "multiclass"
