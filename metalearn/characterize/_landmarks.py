@@ -106,9 +106,33 @@ def _features(X: pd.DataFrame, table: Table, rows: np.ndarray | None) -> np.ndar
     return np.hstack(parts)
 
 
+def _fit_all(X, y, folds, n_classes: int, probas: dict, failed: dict) -> None:
+    """Out-of-fold class probabilities of every landmarker, into ``probas``."""
+    for fitted in ("1NN", "NaiveBayes", "Tree", "LDA"):
+        targets = ("DecisionStump", "TreeDepth2", "TreeDepth3") if fitted == "Tree" else (fitted,)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for model in targets:
+                    probas[model] = np.zeros((y.size, n_classes))
+                for train, test in folds:
+                    est = _make(fitted).fit(X[train], y[train])
+                    cols = est.classes_
+                    if fitted == "Tree":
+                        for model, p in _tree_levels(est, X[test]).items():
+                            probas[model][np.ix_(test, cols)] = p
+                    else:
+                        probas[fitted][np.ix_(test, cols)] = est.predict_proba(X[test])
+        except Exception as exc:  # noqa: BLE001 - a landmarker that cannot fit is NaN with the reason
+            for model in targets:
+                probas.pop(model, None)
+                failed[model] = f"{fitted} failed: {type(exc).__name__}: {exc}".splitlines()[0]
+
+
 def landmarking(passes) -> tuple[dict, dict]:
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
 
     t = passes.table
     out = {name: float("nan") for name in NAMES}
@@ -144,25 +168,8 @@ def landmarking(passes) -> tuple[dict, dict]:
     why: dict[str, str] = {}
     probas: dict[str, np.ndarray] = {}
     failed: dict[str, str] = {}
-    for fitted in ("1NN", "NaiveBayes", "Tree", "LDA"):
-        targets = ("DecisionStump", "TreeDepth2", "TreeDepth3") if fitted == "Tree" else (fitted,)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for model in targets:
-                    probas[model] = np.zeros((y.size, n_classes))
-                for train, test in folds:
-                    est = _make(fitted).fit(X[train], y[train])
-                    cols = est.classes_
-                    if fitted == "Tree":
-                        for model, p in _tree_levels(est, X[test]).items():
-                            probas[model][np.ix_(test, cols)] = p
-                    else:
-                        probas[fitted][np.ix_(test, cols)] = est.predict_proba(X[test])
-        except Exception as exc:  # noqa: BLE001 - a landmarker that cannot fit is NaN with the reason
-            for model in targets:
-                probas.pop(model, None)
-                failed[model] = f"{fitted} failed: {type(exc).__name__}: {exc}".splitlines()[0]
+    with threadpool_limits(1):  # small matrices: BLAS threads cost more than they bring
+        _fit_all(X, y, folds, n_classes, probas, failed)
     for model in MODELS:
         if model in failed:
             for s in MEASURES:
