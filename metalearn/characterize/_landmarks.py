@@ -156,6 +156,7 @@ def landmarking(passes) -> tuple[dict, dict]:
             rows = rows[_subsample(codes[rows], SUBSAMPLE_ROWS)]
         y = codes[rows]
         _, y = np.unique(y, return_inverse=True)
+        passes.numeric  # refuses infinite values (computed once, shared with the other groups)
         X = _features(t.X, t, rows)
         if X.shape[1] == 0:
             reason = "no numeric or nominal features"

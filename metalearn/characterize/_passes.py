@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from metalearn.characterize._table import Table, nominal_codes
+from metalearn.exceptions import CharacterizationError
 
 #: Elements (rows x columns) per chunk of the numeric pass: small enough for
 #: the CPU cache, large enough that pandas' per-chunk overhead does not matter.
@@ -83,18 +84,27 @@ def numeric_moments(X: pd.DataFrame, names: tuple[str, ...]) -> NumericMoments:
                 shift = np.where(got > 0, np.where(ok, a, 0.0).sum(axis=0) / np.maximum(got, 1), 0.0)
             else:
                 shift = a.mean(axis=0)
-        d = a - shift
+        with np.errstate(invalid="ignore"):
+            d = a - shift
         if has_nan:
             d[nan] = 0.0
             count += a.shape[0] - nan.sum(axis=0)
             row_missing[r0 : r0 + a.shape[0]] = nan.any(axis=1)
         else:
             count += a.shape[0]
-        d2 = d * d
-        s1 += d.sum(axis=0)
-        s2 += d2.sum(axis=0)
-        s3 += (d2 * d).sum(axis=0)
-        s4 += (d2 * d2).sum(axis=0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            d2 = d * d
+            s1 += d.sum(axis=0)
+            s2 += d2.sum(axis=0)
+            s3 += (d2 * d).sum(axis=0)
+            s4 += (d2 * d2).sum(axis=0)
+    bad = (count > 0) & ~(np.isfinite(s1) & np.isfinite(s4))
+    if bad.any():
+        col = names[int(np.flatnonzero(bad)[0])]
+        raise CharacterizationError(
+            f"feature column {col!r} has infinite value(s): replace them with a finite value or leave them empty "
+            "(metalearn.load_dataset refuses them too)"
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         delta = np.where(count > 0, s1 / count, np.nan)  # mean - shift
         mean = shift + delta

@@ -106,17 +106,6 @@ def _infer_task(y: pd.Series) -> str:
     return "binary" if y.nunique(dropna=True) == 2 else "multiclass"
 
 
-def _check_finite(X: pd.DataFrame, numeric: tuple[str, ...], what: str) -> None:
-    for col in numeric:
-        values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
-        if np.isinf(values).any():
-            n_inf = int(np.isinf(values).sum())
-            raise CharacterizationError(
-                f"{what} column {col!r} has {n_inf} infinite value(s): replace them with a finite value or leave "
-                "them empty (metalearn.load_dataset refuses them too)"
-            )
-
-
 def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
     """Build a :class:`Table` from a Dataset, a DataFrame or an array."""
     if task is not None and task not in TASKS:
@@ -154,7 +143,7 @@ def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
                 raise CharacterizationError(f"y has {len(target)} values but X has {len(X)} rows: give one target per row")
             # rows are matched by position, never by index label
             target = target.reset_index(drop=True)
-        _check_finite(X, tuple(c for c, t in X.dtypes.items() if _is_numeric(t)), "feature")
+        # infinite feature values are refused by the numeric pass (no extra pass here)
     if X.shape[0] == 0:
         raise CharacterizationError("the data has no rows: give at least one row")
     if target is None:
