@@ -491,7 +491,7 @@ def _run_task_pair(dataset, task, timeout, memory_limit_mb, evaluator):
 
 def _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator) -> Iterator[tuple[BuildTask, TaskOutcome]]:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client, KilledWorker, as_completed
     except ImportError:
         raise BuildError(
             f"--scheduler {scheduler} needs dask.distributed: pip install 'metalearn[dask]'"
@@ -515,7 +515,7 @@ def _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator) -> It
             task = futures.pop(fut)
             try:
                 outcome = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died too often, or the task itself broke
+            except KilledWorker as exc:  # the evaluation took down every worker it was retried on
                 outcome = _lost_outcome(task, exc)
             fut.release()
             yield task, outcome
@@ -620,6 +620,8 @@ def build_kb(
     t0 = time.perf_counter()
     if not isinstance(cv, int) or cv < 2:
         raise ConfigurationError(f"cv={cv!r} is not valid: give an integer of at least 2")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
+        raise ConfigurationError(f"n_jobs={n_jobs!r} is not valid: give a positive integer, or -1 for one per CPU")
     parse_portfolio_spec(portfolio)  # fail before any loading
     entries = expand_datasets(datasets, target=target, manifest=manifest)
     kb_obj, opened = _open_kb(kb)
@@ -655,7 +657,7 @@ def build_kb(
         setup_seconds = time.perf_counter() - t0
 
         if scheduler is not None:
-            backend = f"dask {getattr(scheduler, 'scheduler', None) and scheduler.scheduler.address or scheduler}"
+            backend = f"dask {scheduler if isinstance(scheduler, str) else scheduler.scheduler.address}"
             stream = _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator)
         elif n_jobs != 1 and len(plan) > 1:
             backend = f"loky ({n_jobs} jobs)"
