@@ -251,7 +251,7 @@ def test_infinities_are_refused_by_the_loader_and_by_characterize(tmp_path):
     with pytest.raises(DataError, match="infinite"):
         load_dataset(path, target="y")
     X = pd.DataFrame({"a": [1.0, np.inf, 2.0]})
-    with pytest.raises(CharacterizationError, match="column 'a' has 1 infinite"):
+    with pytest.raises(CharacterizationError, match="column .a. has infinite"):
         characterize(X, [0, 1, 0])
 
 
@@ -271,3 +271,12 @@ def test_numpy_arrays_and_bool_columns():
     X = pd.DataFrame({"flag": rng.random(60) < 0.5, "x": rng.normal(size=60)})
     mf = _quiet(X, rng.integers(0, 3, 60))
     assert mf["NumberOfBinaryFeatures"] == 1.0 and mf["NumberOfSymbolicFeatures"] == 2.0
+
+
+def test_duplicate_column_names_and_datetime_columns():
+    X = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"])
+    with pytest.raises(CharacterizationError, match="column name 'a' appears more than once"):
+        characterize(X, [0, 1])
+    X = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=30), "x": np.arange(30.0)})
+    mf = _quiet(X, np.arange(30) % 2)
+    assert mf["NumberOfFeatures"] == 3.0 and mf["NumberOfNumericFeatures"] == 1.0

@@ -146,6 +146,9 @@ def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
         # infinite feature values are refused by the numeric pass (no extra pass here)
     if X.shape[0] == 0:
         raise CharacterizationError("the data has no rows: give at least one row")
+    if X.columns.has_duplicates:
+        dup = X.columns[X.columns.duplicated()][0]
+        raise CharacterizationError(f"column name {dup!r} appears more than once in X: give each column a unique name")
     if target is None:
         return Table(X=X, y=None, task=None)
     if target.notna().sum() == 0:
