@@ -504,6 +504,8 @@ def _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator) -> It
         ) from None
     own_client = client is not scheduler
     try:
+        if evaluator is None:
+            _check_workers(client)
         # One copy of each dataset per worker, sent once: tasks refer to it by future.
         scattered = {i: client.scatter(ds, broadcast=True, hash=False) for i, ds in data.items()}
         futures = {}
@@ -527,6 +529,38 @@ def _iter_dask(plan, data, scheduler, timeout, memory_limit_mb, evaluator) -> It
 # ---------------------------------------------------------------------------
 # the driver
 # ---------------------------------------------------------------------------
+def _expected_protocol(ds, cv: int, evaluator) -> str:
+    """The protocol :func:`metalearn.evaluate.evaluate` will report for this dataset.
+
+    It reduces the folds when a class is smaller than ``cv`` and uses a holdout on large data,
+    so the resume check must ask the KB for that protocol, not for ``"<cv>-fold CV"``.
+    """
+    if evaluator is not None:
+        return default_protocol(cv)
+    from metalearn import evaluate as ev
+
+    try:
+        return ev._splits(ds.X, ds.y, ds.task, cv, 0, ev.HOLDOUT_THRESHOLD)[1]
+    except ValueError:  # evaluate reports such a dataset's runs as failed under the plain protocol
+        return default_protocol(cv)
+
+
+def _check_workers(client) -> None:
+    """Refuse daemonic Dask workers: evaluate's guarded child process cannot start in them."""
+
+    def daemonic() -> bool:
+        import multiprocessing
+
+        return bool(multiprocessing.current_process().daemon)
+
+    bad = sorted(addr for addr, flag in client.run(daemonic).items() if flag)
+    if bad:
+        raise BuildError(
+            f"Dask worker(s) {', '.join(bad)} are daemonic processes, which cannot start the guarded evaluation "
+            "process: start them with DASK_DISTRIBUTED__WORKER__DAEMON=False (or dask config distributed.worker.daemon: False)"
+        )
+
+
 def _open_kb(kb):
     from metalearn.kb import KnowledgeBase
 
@@ -632,7 +666,6 @@ def build_kb(
         plan: list[BuildTask] = []
         configs: set[int] = set()
         n_skipped = 0
-        protocol = default_protocol(cv)
         for entry in entries:
             ds = entry.source if not isinstance(entry.source, (str, Path)) else load_dataset(
                 entry.source, target=entry.target, task=entry.task
@@ -641,6 +674,7 @@ def build_kb(
             if record.dataset_id in loaded:
                 continue  # the same data given twice
             loaded[record.dataset_id], names[record.dataset_id] = ds, ds.name
+            protocol = _expected_protocol(ds, cv, evaluator)
             ds_metric = metric or default_metric(ds.task)
             key = (_family(ds.task), ds_metric)
             if key not in portfolios:
