@@ -98,6 +98,8 @@ KINDS = ("int", "float", "categorical", "bool", "const", "int_tuple")
 #: "nonneg" (impute, min-max scale to [0, 1], one-hot; for multinomial/complement naive Bayes).
 PREPROCESSING = ("scale", "tree", "native", "nonneg")
 NUMBER = "number"  # Optuna choice meaning "a number, see <name>.<param>.number"
+FRACTION = "fraction"  # Optuna choice meaning "a fraction of the rows, see <name>.<param>.fraction"
+FRACTION_LOW = 1e-5  # smallest fraction the search samples
 MISSING = "__missing__"  # category given to missing values of categorical columns
 ONE_HOT_MIN_FREQUENCY = 5  # levels seen fewer times are grouped as "infrequent"
 ONE_HOT_MAX_CATEGORIES = 32  # at most this many one-hot columns per categorical column
@@ -136,6 +138,9 @@ class Param:
         int differently from a float, e.g. ``max_features``).
     length : (int, int)
         ``int_tuple`` only: allowed number of elements (the search samples 1..``length[1]``).
+    fraction : bool
+        ``int`` only: a float in (0, 1] is also accepted, as a fraction of the rows
+        (scikit-learn's ``min_samples_split`` / ``min_samples_leaf``).
     """
 
     name: str
@@ -151,6 +156,7 @@ class Param:
     condition: tuple = ()
     int_ok: bool = True
     length: tuple = (1, 1)
+    fraction: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -175,6 +181,8 @@ class Param:
                 f"[{_show(self.low)}, {_show(self.high)}]"
             )
         text = f"use {'an integer' if self.kind == 'int' else 'a float'} in [{_show(self.low)}, {_show(self.high)}]"
+        if self.fraction:
+            text += " or a float fraction in (0, 1]"
         if self.choices:
             text += " or one of " + ", ".join(_show(c) for c in self.choices)
         return text
@@ -223,8 +231,8 @@ class AlgorithmSpec:
 # --------------------------------------------------------------------------
 # The table. Small constructors keep each line readable.
 # --------------------------------------------------------------------------
-def _i(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=()):
-    return Param(name, "int", low, high, log, tuple(choices), default, search, slo, shi, tuple(when))
+def _i(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=(), fraction=False):
+    return Param(name, "int", low, high, log, tuple(choices), default, search, slo, shi, tuple(when), fraction=fraction)
 
 
 def _f(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=(), int_ok=True):
@@ -265,8 +273,8 @@ def _tree_params(criteria, max_features_default, classification):
     return (
         _c("criterion", criteria, criteria[0]),
         _i("max_depth", 1, 1000, None, log=True, choices=(None,), shi=64),
-        _i("min_samples_split", 2, 10000, 2, log=True, shi=64),
-        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64),
+        _i("min_samples_split", 2, 10000, 2, log=True, shi=64, fraction=True),
+        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64, fraction=True),
         _f("max_features", 0.0001, 1.0, max_features_default, choices=_MAX_FEATURES_SPECIALS, slo=0.05, int_ok=False),
         _fixed_float("min_weight_fraction_leaf", 0.0, 0.5, 0.0),
         _fixed_int("max_leaf_nodes", 2, 10**9, None, choices=(None,)),
@@ -281,8 +289,8 @@ def _forest_params(criteria, max_features_default, bootstrap_default, classifica
         _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=1024),
         _c("criterion", criteria, criteria[0]),
         _i("max_depth", 1, 1000, None, log=True, choices=(None,), shi=64),
-        _i("min_samples_split", 2, 10000, 2, log=True, shi=64),
-        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64),
+        _i("min_samples_split", 2, 10000, 2, log=True, shi=64, fraction=True),
+        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64, fraction=True),
         _f("max_features", 0.0001, 1.0, max_features_default, choices=_MAX_FEATURES_SPECIALS, slo=0.05, int_ok=False),
         _b("bootstrap", bootstrap_default),
         _fixed_float("max_samples", 0.0001, 1.0, None, choices=(None,)),
@@ -307,8 +315,8 @@ def _gb_params(losses, classification):
         _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=1024),
         _f("subsample", 0.01, 1.0, 1.0, slo=0.3),
         _i("max_depth", 1, 1000, 3, log=True, choices=(None,), shi=16),
-        _i("min_samples_split", 2, 10000, 2, log=True, shi=64),
-        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64),
+        _i("min_samples_split", 2, 10000, 2, log=True, shi=64, fraction=True),
+        _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64, fraction=True),
         _f("max_features", 0.0001, 1.0, None, choices=_MAX_FEATURES_SPECIALS, slo=0.05, int_ok=False),
         _fixed_float("min_weight_fraction_leaf", 0.0, 0.5, 0.0),
         _fixed_float("min_impurity_decrease", 0.0, None, 0.0),
@@ -955,6 +963,8 @@ def _check_value(algorithm: str, p: Param, value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise bad("is not finite")
     if p.kind == "int":
+        if p.fraction and isinstance(value, float) and 0.0 < value <= 1.0:
+            return value
         if isinstance(value, float):
             if not value.is_integer():
                 raise bad("is not an integer")
@@ -1230,6 +1240,10 @@ def _specials(p: Param) -> tuple:
     return tuple(c for c in p.choices if not isinstance(c, numbers.Number) or isinstance(c, bool))
 
 
+def _options(p: Param) -> list:
+    return list(_specials(p)) + [NUMBER] + ([FRACTION] if p.fraction else [])
+
+
 def _suggest_number(trial, key: str, p: Param, *, fixed_at=None):
     if fixed_at is not None:
         low = high = fixed_at
@@ -1262,14 +1276,17 @@ def _suggest_param(trial, key: str, p: Param) -> Any:
         index = list(p.choices).index(index)
         return p.choices[int(trial.suggest_int(key, index, index))]
     specials = _specials(p)
-    if not specials:
+    if not specials and not p.fraction:
         return _suggest_number(trial, key, p, fixed_at=None if p.search else p.default)
-    options = list(specials) + [NUMBER]
+    options = _options(p)
     if p.search:
         picked = _decode_choice(trial.suggest_categorical(key, _encoded_choices(options)), options)
     else:
-        default_index = options.index(p.default) if _match_choice(p.default, specials)[0] else len(specials)
+        default_index = [i for i, c in enumerate(options) if _same_choice(p.default, c)] or [len(specials)]
+        default_index = default_index[0]
         picked = options[int(trial.suggest_int(key, default_index, default_index))]
+    if isinstance(picked, str) and picked == FRACTION:
+        return float(trial.suggest_float(f"{key}.{FRACTION}", FRACTION_LOW, 1.0, log=True))
     if not (isinstance(picked, str) and picked == NUMBER):
         return picked
     if p.search:
@@ -1365,17 +1382,19 @@ def to_trial_params(name: str, params: Mapping[str, Any] | None) -> dict:
                 out[key] = [i for i, c in enumerate(p.choices) if _same_choice(value, c)][0]
         else:
             specials = _specials(p)
-            if not specials:
+            if not specials and not p.fraction:
                 out[key] = value
                 continue
-            options = list(specials) + [NUMBER]
+            options = _options(p)
             is_special, choice = _match_choice(value, specials)
-            if p.search:
-                out[key] = _encode_choice(choice) if is_special else NUMBER
-            else:
-                out[key] = options.index(choice) if is_special else len(specials)
             if not is_special:
-                out[f"{key}.{NUMBER}"] = value
+                choice = FRACTION if p.fraction and isinstance(value, float) else NUMBER
+            if p.search:
+                out[key] = _encode_choice(choice)
+            else:
+                out[key] = [i for i, c in enumerate(options) if _same_choice(choice, c)][0]
+            if not is_special:
+                out[f"{key}.{choice}"] = value
     return out
 
 
