@@ -181,11 +181,11 @@ def forest_proximity(features: np.ndarray, regret: np.ndarray, query: np.ndarray
                      random_state: int = 0, return_forest: bool = False):
     """Proximity weights and distances of the training datasets to ``query``.
 
-    A random forest (no bootstrap, a third of the features per split) is fitted from
+    A random forest (bootstrap, a third of the features per split) is fitted from
     ``features`` (n x p, NaN allowed) to the leading singular vectors of the centred
     ``regret`` matrix (n x m, complete). ``weights[j]`` is the mean over trees of
-    ``1/|leaf|`` if dataset j shares the query's leaf (weights sum to 1);
-    ``distance[j]`` is the fraction of trees where it does not.
+    ``1/|leaf|`` if dataset j falls in the query's leaf (weights sum to 1);
+    ``distance[j]`` is the fraction of trees where it does not (0 for identical meta-features).
     """
     from sklearn.ensemble import RandomForestRegressor
 
@@ -195,7 +195,8 @@ def forest_proximity(features: np.ndarray, regret: np.ndarray, query: np.ndarray
     k = max(1, min(MAX_COMPONENTS, min(centred.shape) - 1))
     u, s, _ = np.linalg.svd(centred, full_matrices=False)
     target = u[:, :k] * s[:k]
-    forest = RandomForestRegressor(n_estimators=n_trees, max_features=MAX_FEATURES, bootstrap=False,
+    max_features = max(MAX_FEATURES, min(1.0, 3 / features.shape[1]))  # at least 3 candidates per split
+    forest = RandomForestRegressor(n_estimators=n_trees, max_features=max_features, bootstrap=True,
                                    min_samples_leaf=1, random_state=random_state, n_jobs=1)
     forest.fit(features, target)
     weights, distance = _proximity(forest, forest.apply(features), query)

@@ -1,0 +1,172 @@
+"""Tests of metalearn.recommend: on the real seed KB and on small KBs built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metalearn import space
+from metalearn.exceptions import MetaLearnError, RecommendationError
+from metalearn.kb import KnowledgeBase, RunInput
+from metalearn.recommend import Recommendation, Recommender, recommend
+
+KR_VS_KP = 3  # OpenML id of kr-vs-kp: OBOE runs and OpenML server qualities in the seed
+
+
+@pytest.fixture(scope="module")
+def seed_kb(tmp_path_factory):
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("seedkb") / "kb.sqlite", create="seed")
+    yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="module")
+def seed_rec(seed_kb):
+    return Recommender(seed_kb, n_trees=50)
+
+
+@pytest.fixture(scope="module")
+def kr_features(seed_kb):
+    ds = seed_kb.datasets_frame()
+    dataset_id = int(ds.index[ds["openml_id"] == KR_VS_KP][0])
+    row = seed_kb.meta_features_frame(computed_by="openml-server").loc[dataset_id]
+    return dataset_id, {k: float(v) for k, v in row.items() if v == v}
+
+
+def test_seed_recommendations_are_valid_registry_configurations(seed_rec, kr_features):
+    _, mf = kr_features
+    recs = seed_rec.recommend(meta_features=mf, task="binary", top=5)
+    assert [r.rank for r in recs] == [1, 2, 3, 4, 5]
+    assert len({r.configuration_id for r in recs}) == 5
+    for r in recs:
+        assert isinstance(r, Recommendation)
+        assert r.algorithm in space.algorithms_for("binary")
+        assert space.validate_params(r.algorithm, r.params) == space.validate_params(r.algorithm, dict(r.params))
+        assert 0.0 <= r.expected_score <= 1.0 and r.uncertainty >= 0.0
+        assert r.evidence and all(e.score == e.score for e in r.evidence)
+        assert r.reason == "nearest-neighbour portfolio"
+    # the pipeline can be built from what we return
+    import pandas as pd
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    space.make_pipeline(recs[0].algorithm, recs[0].params, X)
+
+
+def test_dataset_in_kb_finds_itself_at_distance_zero_unless_excluded(seed_rec, kr_features):
+    dataset_id, mf = kr_features
+    res = seed_rec.explain(meta_features=mf, task="binary", top=3)
+    assert res.neighbours[0].dataset_id == dataset_id
+    assert res.neighbours[0].distance == 0.0
+    assert res.neighbours[0].near_features  # the meta-features behind the nearness
+    assert res.metric == "balanced_accuracy"
+
+    for exclude in ([dataset_id], [f"openml:{KR_VS_KP}"]):
+        res_x = seed_rec.explain(meta_features=mf, task="binary", top=3, exclude_datasets=exclude)
+        assert dataset_id not in {n.dataset_id for n in res_x.neighbours}
+        assert all(e.dataset_id != dataset_id for r in res_x.recommendations for e in r.evidence)
+        assert res_x.n_datasets == res.n_datasets - 1
+        assert res_x.neighbours[0].distance > 0.0
+
+
+def test_recommend_function_with_kb_object(seed_kb, kr_features):
+    _, mf = kr_features
+    recs = recommend(meta_features=mf, task="binary", kb=seed_kb, top=2, exclude_datasets=[f"openml:{KR_VS_KP}"])
+    assert len(recs) == 2 and recs[0].rank == 1
+
+
+def test_seed_regression_falls_back_or_recommends_valid(seed_rec):
+    recs = seed_rec.recommend(meta_features={"NumberOfInstances": 1000.0, "NumberOfFeatures": 8.0,
+                                             "NumberOfClasses": 0.0}, task="regression", top=3)
+    assert len(recs) == 3
+    for r in recs:
+        assert r.algorithm in space.algorithms_for("regression")
+        space.validate_params(r.algorithm, r.params)
+
+
+# --------------------------------------------------------------------------- small KBs
+CONFIGS = [
+    ("GaussianNB", {}),
+    ("RandomForestClassifier", {"n_estimators": 100}),
+    ("LogisticRegression", {"C": 1.0}),
+    ("KNeighborsClassifier", {"n_neighbors": 5}),
+    ("DecisionTreeClassifier", {"min_samples_split": 2}),
+    ("ExtraTreesClassifier", {"n_estimators": 100}),
+]
+
+
+def _small_kb(path, *, metric="balanced_accuracy", n=16):
+    """Datasets where class imbalance decides: imbalanced ones prefer GaussianNB, balanced ones RF."""
+    kb = KnowledgeBase.open(path, create="empty")
+    rng = np.random.default_rng(0)
+    configs = [kb.add_configuration(a, space.validate_params(a, p)).configuration_id for a, p in CONFIGS]
+    runs = []
+    for i in range(n):
+        imbalanced = i % 2 == 0
+        ds = kb.add_dataset(f"toy{i}", task_type="binary", source=f"test:toy{i}")
+        minority = rng.uniform(2, 10) if imbalanced else rng.uniform(35, 50)
+        kb.add_meta_features(ds.dataset_id, {
+            "MinorityClassPercentage": minority, "NumberOfInstances": float(rng.integers(200, 5000)),
+            "NumberOfFeatures": float(rng.integers(5, 50)), "NumberOfClasses": 2.0}, "metalearn test")
+        base = rng.uniform(0.6, 0.7, size=len(CONFIGS))
+        base[0 if imbalanced else 1] = 0.9
+        runs += [RunInput(ds.dataset_id, c, metric, float(s), "5-fold CV") for c, s in zip(configs, base)]
+    kb.add_runs(runs)
+    return kb
+
+
+def test_small_kb_neighbours_decide(tmp_path):
+    with _small_kb(tmp_path / "kb.sqlite") as kb:
+        rec = Recommender(kb, n_trees=50)
+        q = {"NumberOfInstances": 1000.0, "NumberOfFeatures": 10.0, "NumberOfClasses": 2.0}
+        imb = rec.recommend(meta_features={**q, "MinorityClassPercentage": 4.0}, task="binary", top=2)
+        bal = rec.recommend(meta_features={**q, "MinorityClassPercentage": 45.0}, task="binary", top=2)
+        assert imb[0].algorithm == "GaussianNB"
+        assert bal[0].algorithm == "RandomForestClassifier"
+        # the portfolio covers the other kind of dataset too
+        assert {r.algorithm for r in imb} == {"GaussianNB", "RandomForestClassifier"}
+        assert imb[0].expected_score == pytest.approx(0.9, abs=0.05)
+
+
+def test_metric_fallback_is_stated(tmp_path):
+    with _small_kb(tmp_path / "kb.sqlite", metric="accuracy") as kb:
+        recs = Recommender(kb, n_trees=20).recommend(
+            meta_features={"MinorityClassPercentage": 4.0, "NumberOfInstances": 500.0}, task="binary",
+            metric="balanced_accuracy", top=2)
+        assert recs[0].reason == "metric fallback: no runs of balanced_accuracy, used accuracy"
+        assert recs[0].algorithm == "GaussianNB"
+
+
+def test_cold_start_empty_and_tiny_kb(tmp_path):
+    with KnowledgeBase.open(tmp_path / "empty.sqlite", create="empty") as kb:
+        recs = recommend(meta_features={"NumberOfInstances": 100.0}, task="regression", kb=kb, top=3)
+        assert [(r.algorithm, dict(r.params)) for r in recs] == space.default_portfolio("regression", 3)
+        assert recs[0].reason.startswith("cold start: KB has no runs for task regression")
+    with _small_kb(tmp_path / "tiny.sqlite", n=2) as kb:
+        recs = recommend(meta_features={"NumberOfInstances": 100.0}, task="binary", kb=kb, top=2)
+        assert recs[0].reason.startswith("cold start: KB has runs on only 2 usable classification dataset(s)")
+        assert [r.algorithm for r in recs] == [a for a, _ in space.default_portfolio("binary", 2)]
+
+
+def test_excluding_every_dataset_gives_cold_start(tmp_path):
+    with _small_kb(tmp_path / "kb.sqlite", n=4) as kb:
+        ids = list(kb.datasets_frame().index)
+        recs = Recommender(kb).recommend(meta_features={"NumberOfInstances": 1.0}, task="binary",
+                                         exclude_datasets=ids[:2])
+        assert recs[0].reason.startswith("cold start")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"top": 0, "meta_features": {"NumberOfClasses": 2.0}}, "top=0"),
+        ({"meta_features": {"NumberOfClasses": 2.0}, "exclude_datasets": ["openml:abc"]}, "openml:abc"),
+        ({}, "needs data or meta_features"),
+        ({"meta_features": {"NumberOfInstances": 5.0}}, "task is unknown"),
+        ({"meta_features": {"NumberOfClasses": 2.0}, "task": "ranking"}, "'ranking'"),
+    ],
+)
+def test_bad_input_one_line_errors(tmp_path, kwargs, match):
+    with _small_kb(tmp_path / "kb.sqlite", n=4) as kb:
+        with pytest.raises(RecommendationError, match=match) as info:
+            Recommender(kb).recommend(**kwargs)
+        assert isinstance(info.value, MetaLearnError) and "\n" not in str(info.value)
