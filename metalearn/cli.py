@@ -150,9 +150,50 @@ def characterize(data, target, task, as_json, groups):
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendations as JSON.")
 @click.option("--explain", is_flag=True, help="Also show the nearest datasets and the meta-features that made them near.")
-def recommend(data, target, task, kb_path, top, metric, as_json, explain):
-    """Recommend algorithm configurations for DATA from the knowledge base."""
-    raise click.UsageError("recommend is not available yet")
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    help="Leave this KB dataset out of the neighbourhood (KB id, openml:<id> or name); repeatable.",
+)
+def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclude):
+    """Recommend algorithm configurations for DATA from the knowledge base.
+
+    Ranks configurations by how they did on the most similar datasets of the KB
+    (a portfolio: the best of the top N should be good) and shows the evidence.
+    """
+    from metalearn.characterize import characterize as _characterize
+    from metalearn.kb import KnowledgeBase
+    from metalearn.recommend import Recommender
+
+    dataset = _load(data, target, task)
+    mf = _characterize(dataset)
+    with KnowledgeBase.open(kb_path) as kbase:
+        result = Recommender(kbase).explain(meta_features=mf, task=dataset.task, metric=metric, top=top,
+                                            exclude_datasets=exclude)
+    if as_json:
+        out = {"dataset": dataset.name, "task": result.task, "metric": result.metric, "reason": result.reason,
+               "recommendations": [r.to_dict() for r in result.recommendations]}
+        if explain:
+            out["neighbours"] = [
+                {"dataset_id": n.dataset_id, "name": n.name, "openml_id": n.openml_id, "distance": n.distance,
+                 "weight": n.weight, "near_features": [list(f) for f in n.near_features]} for n in result.neighbours]
+            out["features_used"] = list(result.features_used)
+        _echo_json(out)
+        return
+    click.echo(f"{dataset.name}: {result.task}, metric {result.metric}; {result.reason}")
+    click.echo(f"{'rank':<5}{'algorithm':<32}{'key parameters':<44}{'expected':>10}  nearest supporting datasets")
+    for r in result.recommendations:
+        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(r.params.items())[:3])
+        score = "n/a" if r.expected_score != r.expected_score else f"{r.expected_score:.3f}±{r.uncertainty:.3f}"
+        support = ", ".join(f"{e.name} ({e.score:.3f})" for e in r.evidence[:3]) or "-"
+        click.echo(f"{r.rank:<5}{r.algorithm:<32}{params[:43]:<44}{score:>10}  {support}")
+    if explain:
+        click.echo(f"\nNearest datasets (distance = share of forest trees that separate them from {dataset.name}):")
+        for n in result.neighbours:
+            oid = f"openml:{n.openml_id}" if n.openml_id is not None else f"kb:{n.dataset_id}"
+            near = "; ".join(f"{f} {q:.4g} vs {v:.4g}" for f, q, v in n.near_features)
+            click.echo(f"  {n.name} ({oid})  distance {n.distance:.3f}  weight {n.weight:.3f}  near on: {near}")
 
 
 # --- search ---------------------------------------------------------------
