@@ -147,7 +147,6 @@ def _write_csv(path: Path, header, rows) -> int:
 
 def export(kb, origins: dict[int, Origin], out: Path, *, description: str) -> dict[str, int]:
     """Write the KB's datasets, metalearn meta-features, configurations and runs as seed files."""
-    import json
 
     from metalearn._version import __version__
 
@@ -188,7 +187,6 @@ def export(kb, origins: dict[int, Origin], out: Path, *, description: str) -> di
           None if r.fit_time is None or r.fit_time != r.fit_time else round(float(r.fit_time), 4), r.status,
           RUNS_SOURCE, None) for r in runs.itertuples()),
     )
-    json.dumps(counts)
     return counts
 
 
