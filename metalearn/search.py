@@ -908,7 +908,7 @@ def search(
         if best is not None and refit:
             from metalearn.evaluate import fit_final
 
-            model = fit_final(best.algorithm, dict(best.params), X, y, task=dataset.task, random_state=random_state)
+            model = fit_final(best.algorithm, dict(best.params), X, y, random_state=random_state)
         return SearchResult(
             best_score=best.score if best else float("nan"),
             best_params=dict(best.params) if best else {},

@@ -105,7 +105,7 @@ def holdout(train, X_te, y_te, algorithm, params, metric, seed):
     from metalearn.evaluate import fit_final
 
     try:
-        model = fit_final(algorithm, dict(params), train.X, train.y, task=train.task, random_state=seed)
+        model = fit_final(algorithm, dict(params), train.X, train.y, random_state=seed)
         return float(get_scorer(metric)(model, X_te, y_te))
     except Exception as exc:  # a refit that fails is reported, not fatal
         print(f"    holdout refit of {algorithm} failed: {exc}", file=sys.stderr)
