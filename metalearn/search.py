@@ -394,6 +394,15 @@ def _make_sampler(sampler, seed):
     raise SearchError(f"sampler={sampler!r} is not supported: use 'tpe', 'random' or an optuna sampler")
 
 
+def _plain_labels(y):
+    """Class labels as a Series of the categories' own dtype (ints stay ints), not ``category``."""
+    import pandas as pd
+
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        return pd.Series(y.cat.categories.to_numpy()[y.cat.codes.to_numpy()], index=y.index, name=y.name)
+    return y
+
+
 def _create_study(storage, sampler, study_name):
     """Create (or, with storage, join) the study; retry the races of processes creating one RDB schema."""
     import optuna
@@ -760,7 +769,7 @@ def search(
         # ---- the trial loop -------------------------------------------------------
         base_timeout = float(trial_timeout) if trial_timeout is not None else DEFAULT_TRIAL_TIMEOUT
         random_state = 0 if seed is None else int(seed)
-        X, y = dataset.X, dataset.y
+        X, y = dataset.X, _plain_labels(dataset.y)
         progress_bar = _Progress(progress, n_trials, deadline, start)
         pending: dict = {}
         n_asked = 0
