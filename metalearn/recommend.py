@@ -347,21 +347,33 @@ class Recommender:
             self._valid[key] = (ok, params)
         return self._valid[key]
 
+    def _wide(self, family: str, metric: str, candidates: frozenset | None):
+        """All valid runs of the metric as a dataset x configuration score frame (cached)."""
+        key = ("wide", family, metric, candidates)
+        if key not in self._tables:
+            runs = self._runs_of(family, metric)
+            if candidates is not None:
+                runs = runs[runs["configuration_id"].isin(candidates)]
+            wide, info = None, None
+            if len(runs):
+                info = runs.drop_duplicates("configuration_id").set_index("configuration_id")[["algorithm", "params"]]
+                keep = [cid for cid, row in info.iterrows()
+                        if self._is_valid(row["algorithm"], row["params"], family)[0]]
+                runs = runs[runs["configuration_id"].isin(keep)]
+                wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score",
+                                        aggfunc="mean")
+            self._tables[key] = (wide, info)
+        return self._tables[key]
+
     def _table(self, family: str, metric: str, exclude: frozenset, candidates: frozenset | None) -> _Table | None:
         key = (family, metric, exclude, candidates)
         if key in self._tables:
             return self._tables[key]
-        runs = self._runs_of(family, metric)
-        if exclude:
-            runs = runs[~runs["dataset_id"].isin(exclude)]
-        if candidates is not None:
-            runs = runs[runs["configuration_id"].isin(candidates)]
+        wide, info = self._wide(family, metric, candidates)
         table = None
-        if len(runs):
-            info = runs.drop_duplicates("configuration_id").set_index("configuration_id")[["algorithm", "params"]]
-            keep = [cid for cid, row in info.iterrows() if self._is_valid(row["algorithm"], row["params"], family)[0]]
-            runs = runs[runs["configuration_id"].isin(keep)]
-            wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score", aggfunc="mean")
+        if wide is not None and len(wide):
+            if exclude:
+                wide = wide.loc[~wide.index.isin(list(exclude))]
             for _ in range(3):  # rows and columns with enough runs (a fixed point is reached fast)
                 wide = wide.loc[wide.notna().sum(axis=1) >= MIN_CONFIGS_PER_DATASET]
                 wide = wide.loc[:, wide.notna().sum(axis=0) >= min(MIN_DATASETS_PER_CONFIG, max(len(wide), 1))]
@@ -376,6 +388,8 @@ class Recommender:
                                [info.loc[c, "algorithm"] for c in cids],
                                [self._is_valid(info.loc[c, "algorithm"], info.loc[c, "params"], family)[1]
                                 for c in cids])
+        if exclude or candidates is not None:
+            self._tables = {k: v for k, v in self._tables.items() if k[0] == "wide" or not (k[2] or k[3] is not None)}
         self._tables[key] = table
         return table
 
