@@ -539,9 +539,13 @@ def _expected_protocol(ds, cv: int, evaluator) -> str:
         return default_protocol(cv)
     from metalearn import evaluate as ev
 
-    try:
-        return ev._splits(ds.X, ds.y, ds.task, cv, 0, ev.HOLDOUT_THRESHOLD)[1]
-    except ValueError:  # evaluate reports such a dataset's runs as failed under the plain protocol
+    family = _family(ds.task)
+    try:  # evaluate's own split rule (tests/test_build.py checks this against evaluate's results)
+        y = ev._prepare_target(ds.y, family)
+        return ev._splits(y, family, cv, 0, len(ds.y), ev.DEFAULT_HOLDOUT_THRESHOLD)[1]
+    except (AttributeError, TypeError, ValueError):
+        # Unknown rule: the plain protocol. A wrong guess only costs a re-evaluation on resume;
+        # the driver's has_run check before writing still keeps the KB free of duplicates.
         return default_protocol(cv)
 
 

@@ -225,3 +225,14 @@ def test_cli_build_without_datasets_is_a_one_line_error(kb_path):
 
     res = CliRunner().invoke(main, ["kb", "build", "--kb", str(kb_path)])
     assert res.exit_code == 2 and res.output.startswith("Error: no datasets")
+
+
+def test_resume_check_uses_the_protocol_evaluate_reports(kb_path, cheap_portfolio):
+    # zoo's smallest class has 4 rows: evaluate runs 4 folds when asked for 5
+    from metalearn.build import _expected_protocol
+    from metalearn.data import load_dataset
+    from metalearn.evaluate import evaluate
+
+    ds = load_dataset(ZOO)
+    res = evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, cv=5)
+    assert _expected_protocol(ds, 5, None) == res.protocol != "5-fold CV"
