@@ -64,11 +64,11 @@ def test_warm_start_enqueues_the_recommendations_first(wine, kb_path):
     KnowledgeBase.open(kb_path, create="seed").close()
     exclude = ("openml:187",)
     with KnowledgeBase.open(kb_path, create=False) as kb:
-        recs = recommend(wine, kb=kb, top=3, exclude_datasets=exclude)
-    res = search(wine, n_trials=4, warm_start=3, kb=kb_path, seed=0, cv=3, exclude_datasets=exclude, refit=False,
+        recs = recommend(wine, kb=kb, top=2, exclude_datasets=exclude)
+    res = search(wine, n_trials=3, warm_start=2, kb=kb_path, seed=0, cv=3, exclude_datasets=exclude, refit=False,
                  write_back=False)
-    assert [t.warm_start for t in res.trials] == [True, True, True, False]
-    assert res.n_warm_start == 3
+    assert [t.warm_start for t in res.trials] == [True, True, False]
+    assert res.n_warm_start == 2
     for trial, rec in zip(res.trials, recs):
         assert trial.algorithm == rec.algorithm
         assert json.dumps(dict(trial.params), sort_keys=True) == json.dumps(

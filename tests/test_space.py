@@ -1,0 +1,256 @@
+"""The algorithm registry, parameter validation, pipelines and the Optuna encoding."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+from metalearn import space
+from metalearn._canonical import canonical_json
+from metalearn.exceptions import InvalidParamsError, MetaLearnError, UnknownAlgorithmError
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_CONFIGS = ROOT / "kb" / "seed" / "configurations.csv.gz"
+DESIGN_NAMES = {
+    "classification": """AdaBoostClassifier BernoulliNB ComplementNB DecisionTreeClassifier ExtraTreeClassifier
+        ExtraTreesClassifier GaussianNB GradientBoostingClassifier HistGradientBoostingClassifier
+        KNeighborsClassifier LinearDiscriminantAnalysis LinearSVC LogisticRegression MLPClassifier
+        MultinomialNB PassiveAggressiveClassifier Perceptron QuadraticDiscriminantAnalysis
+        RandomForestClassifier RidgeClassifier SGDClassifier SVC""".split(),
+    "regression": """AdaBoostRegressor ARDRegression DecisionTreeRegressor ElasticNet ExtraTreesRegressor
+        GaussianProcessRegressor GradientBoostingRegressor HistGradientBoostingRegressor KNeighborsRegressor
+        Lasso LinearSVR MLPRegressor RandomForestRegressor Ridge SGDRegressor SVR""".split(),
+}
+
+
+def _frame(name: str, target: str, n: int, seed: int = 0):
+    """A real example dataset with its text columns as pandas categoricals, subsampled."""
+    frame = pd.read_csv(ROOT / "data" / "examples" / name)
+    frame = frame.sample(n=min(n, len(frame)), random_state=seed).reset_index(drop=True)
+    y = frame.pop(target)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].astype("category")
+    return frame, y
+
+
+@pytest.fixture(scope="module")
+def penguins():
+    return _frame("penguins.csv", "species", 120)
+
+
+@pytest.fixture(scope="module")
+def cpu():
+    return _frame("cpu.csv", "class", 100)
+
+
+def test_registry_holds_exactly_the_design_names():
+    for task, names in DESIGN_NAMES.items():
+        assert set(space.algorithms_for(task)) == set(names)
+    assert set(space.algorithms_for("binary")) == set(DESIGN_NAMES["classification"])
+    assert len(space.ALGORITHMS) == sum(len(v) for v in DESIGN_NAMES.values())
+    for name, spec in space.ALGORITHMS.items():
+        assert spec.estimator_class.__name__ == name
+        assert spec.preprocessing in space.PREPROCESSING
+        assert len(set(spec.param_names)) == len(spec.param_names)
+    with pytest.raises(TypeError):
+        space.ALGORITHMS["SVC"] = None  # read-only
+
+
+def test_every_default_is_valid_and_inside_its_range():
+    for name, spec in space.ALGORITHMS.items():
+        for p in spec.params:
+            if p.kind != "const":
+                assert space.validate_params(name, {p.name: p.default}) is not None
+            if p.numeric and p.search:
+                low, high = p.bounds
+                assert low is not None and high is not None, (name, p.name)
+                assert (p.low is None or low >= p.low) and (p.high is None or high <= p.high), (name, p.name)
+        assert space.validate_params(name, space.default_params(name)) == space.default_params(name)
+
+
+def test_unknown_algorithm_is_a_one_line_error():
+    with pytest.raises(UnknownAlgorithmError, match="unknown algorithm 'RandomForest'") as info:
+        space.get_algorithm("RandomForest")
+    assert isinstance(info.value, MetaLearnError) and "\n" not in str(info.value)
+    with pytest.raises(UnknownAlgorithmError):
+        space.validate_params("NoSuchThing", {})
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("SVC", {"kernal": "rbf"}, r"SVC: unknown parameter 'kernal'; use one of C, kernel"),
+        ("SVC", {"C": "1"}, r"SVC: parameter 'C' = '1' has the wrong type; use a float in \[1e-06, 1000000.0\]"),
+        ("SVC", {"C": 0.0}, r"'C' = 0.0 is out of range"),
+        ("SVC", {"kernel": "rbff"}, r"'kernel' = 'rbff' is not allowed; use one of 'linear', 'poly', 'rbf', 'sigmoid'"),
+        ("SVC", {"shrinking": 1}, r"'shrinking' = 1 is not a boolean; use true or false"),
+        ("KNeighborsClassifier", {"n_neighbors": 2.5}, r"'n_neighbors' = 2.5 is not an integer"),
+        ("RandomForestClassifier", {"max_features": 3}, r"'max_features' = 3 is an integer"),
+        ("RandomForestClassifier", {"max_depth": "deep"}, r"'max_depth' = 'deep' has the wrong type; .* or one of null"),
+        ("MLPClassifier", {"hidden_layer_sizes": [10, 0]}, r"'hidden_layer_sizes' = \[10, 0\] has an element"),
+        ("SVC", ["C", 1.0], r"parameters must be a mapping"),
+    ],
+)
+def test_invalid_params_name_algorithm_parameter_value_and_allowed(name, params, expected):
+    with pytest.raises(InvalidParamsError, match=expected) as info:
+        space.validate_params(name, params)
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_json_values_are_normalized():
+    stored = json.loads(canonical_json({"hidden_layer_sizes": (64, 32), "alpha": 1, "batch_size": "auto"}))
+    assert stored["hidden_layer_sizes"] == [64, 32]
+    params = space.validate_params("MLPClassifier", stored)
+    assert params == {"alpha": 1.0, "batch_size": "auto", "hidden_layer_sizes": (64, 32)}
+    assert isinstance(params["alpha"], float)
+    assert space.validate_params("RandomForestClassifier", {"max_depth": 5.0, "min_samples_split": 0.01}) == {
+        "max_depth": 5,
+        "min_samples_split": 0.01,
+    }
+    assert space.validate_params("SVC", {"C": np.float64(2.0)}) == {"C": 2.0}
+    # the estimator gets Python values
+    pipe = space.make_pipeline("MLPClassifier", stored, np.zeros((3, 2)))
+    assert pipe.named_steps["estimator"].hidden_layer_sizes == (64, 32)
+
+
+def test_portfolio_and_defaults():
+    for task in ("binary", "regression"):
+        portfolio = space.default_portfolio(task, 6)
+        assert len(portfolio) == 6
+        assert len({name for name, _ in portfolio}) >= 5
+        for name, params in portfolio:
+            assert name in space.algorithms_for(task)
+            space.validate_params(name, params)
+    assert space.default_params("SVC") == {"C": 1.0, "kernel": "rbf", "gamma": "scale", "class_weight": None}
+
+
+def test_pipeline_handles_categoricals_missing_unseen_and_degenerate_columns(penguins):
+    X, y = penguins
+    X = X.assign(all_missing=np.nan, constant=1.0, flag=X["culmen_length_mm"] > 44)
+    train, test = X.iloc[:90], X.iloc[90:].copy()
+    # a category never seen in training, and missing values where training had none
+    test["island"] = test["island"].cat.add_categories(["Atlantis"])
+    test.loc[test.index[0], "island"] = "Atlantis"
+    test.loc[test.index[1], "flipper_length_mm"] = np.nan
+    names = ["HistGradientBoostingClassifier", "RandomForestClassifier", "SVC", "MultinomialNB", "ComplementNB",
+             "LogisticRegression", "KNeighborsClassifier", "GaussianNB"]
+    for name in names:
+        pipe = space.make_pipeline(name, {}, train, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe.fit(train, y.iloc[:90])
+        predicted = pipe.predict(test)
+        assert len(predicted) == len(test)
+        assert (predicted == y.iloc[90:].to_numpy()).mean() > 0.6, name
+    hgb = space.make_pipeline("HistGradientBoostingClassifier", {}, train).named_steps["estimator"]
+    assert sum(hgb.categorical_features) == 2  # island, sex: native categorical support
+    knn = space.make_pipeline("KNeighborsClassifier", {}, train, random_state=0)
+    width = knn.named_steps["preprocess"].fit_transform(train).shape[1]
+    assert width >= 5 + 3  # scaled numerics (+ indicators) and one-hot islands; all-missing column dropped
+
+
+def test_random_state_is_set_unless_given():
+    X = np.zeros((4, 2))
+    assert space.make_pipeline("RandomForestClassifier", {}, X, random_state=3)[-1].random_state == 3
+    assert space.make_pipeline("RandomForestClassifier", {"random_state": 7}, X, random_state=3)[-1].random_state == 7
+    ada = space.make_pipeline("AdaBoostClassifier", {"estimator__max_depth": 3}, X)[-1]
+    assert ada.estimator.max_depth == 3
+
+
+def _trial_roundtrip(name, params):
+    flat = space.to_trial_params(name, params)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+    study.enqueue_trial(flat)
+    trial = study.ask()
+    got_name, got = space.suggest(trial, [name])
+    assert got_name == name
+    return got
+
+
+def test_suggest_reproduces_enqueued_configurations_and_samples_valid_ones():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    params = {"C": 3.0, "kernel": "poly", "degree": 2, "tol": 0.01, "gamma": 0.5}
+    got = _trial_roundtrip("SVC", params)
+    assert {k: got[k] for k in params} == params  # including the not-searched tol
+    got = _trial_roundtrip("MLPClassifier", {"hidden_layer_sizes": [33, 33, 33], "batch_size": 64})
+    assert got["hidden_layer_sizes"] == (33, 33, 33) and got["batch_size"] == 64
+    got = _trial_roundtrip("RandomForestClassifier", {"min_samples_split": 0.001, "max_depth": None})
+    assert got["min_samples_split"] == 0.001 and got["max_depth"] is None
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    names = space.algorithms_for("classification")
+    for _ in range(60):
+        trial = study.ask()
+        name, sampled = space.suggest(trial, names)
+        assert space.validate_params(name, sampled) == sampled
+        assert space.from_trial_params(trial.params) == (name, sampled)
+        study.tell(trial, 0.0)
+
+
+def _seed_configs() -> pd.DataFrame:
+    if not SEED_CONFIGS.exists():
+        pytest.skip("kb/seed/configurations.csv.gz not built yet")
+    configs = pd.read_csv(SEED_CONFIGS)
+    return configs.drop_duplicates(["algorithm", "params"])
+
+
+def test_every_seed_configuration_is_in_the_space():
+    configs = _seed_configs()
+    assert len(configs) > 0
+    for row in configs.itertuples():
+        params = space.validate_params(row.algorithm, json.loads(row.params))
+        # the search can enqueue it and gets the same values back
+        name, back = space.from_trial_params(space.to_trial_params(row.algorithm, params))
+        assert name == row.algorithm
+        for key, value in params.items():
+            if key in back:
+                assert back[key] == value, (row.config_hash, key)
+
+
+def _covering_sample(configs: pd.DataFrame) -> pd.DataFrame:
+    """Per algorithm, configurations that together show every parameter and every
+    non-numeric value (None, strings, booleans) the seed holds, plus each algorithm's
+    configuration with the largest numeric values' product of sizes (the slowest)."""
+    chosen = []
+    for _, group in configs.groupby("algorithm"):
+        seen: set = set()
+        for row in group.itertuples():
+            params = json.loads(row.params)
+            features = {("key", k) for k in params} | {
+                (k, json.dumps(v)) for k, v in params.items() if not isinstance(v, (int, float)) or isinstance(v, bool)
+            }
+            if not features <= seen or not chosen or chosen[-1].algorithm != row.algorithm:
+                chosen.append(row)
+                seen |= features
+    return pd.DataFrame(chosen)
+
+
+def test_seed_configurations_run_as_is(penguins, cpu):
+    """Fit and predict a covering sample of the seed's configurations on real data.
+
+    Every configuration is validated above; fitting all of them takes minutes, so this
+    fits, per algorithm, configurations covering every parameter and every non-numeric
+    value the seed uses (``scripts/check_seed_configs.py`` fits them all).
+    """
+    sample = _covering_sample(_seed_configs())
+    failures = []
+    for row in sample.itertuples():
+        spec = space.get_algorithm(row.algorithm)
+        X, y = penguins if spec.task == "classification" else cpu
+        X, y = X.iloc[:80], y.iloc[:80]
+        pipe = space.make_pipeline(row.algorithm, json.loads(row.params), X, random_state=0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe.fit(X, y)
+                assert len(pipe.predict(X)) == len(X)
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            failures.append(f"{row.algorithm} {row.params}: {type(exc).__name__}: {exc}")
+    assert not failures, "\n".join(failures)
