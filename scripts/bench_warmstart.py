@@ -124,9 +124,10 @@ def run_method(method, train, X_te, y_te, excl, seed, budgets, args):
         opts["prior_runs"] = True
     if method == "narrow":
         opts["narrow"] = True
+    n_trials = min(max(budgets), args.cap.get(method, max(budgets)))
     t0 = time.monotonic()
     res = search(
-        train, n_trials=max(budgets), kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
+        train, n_trials=n_trials, kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
         refit=False, trial_timeout=args.trial_timeout, cv=args.cv, **opts,
     )
     elapsed = time.monotonic() - t0
@@ -136,7 +137,7 @@ def run_method(method, train, X_te, y_te, excl, seed, budgets, args):
         out["first"] = trials[0].score if trials[0].status == "ok" else float("nan")
     for k in budgets:
         ok = [t for t in trials[:k] if t.status == "ok" and math.isfinite(t.score)]
-        if not ok:
+        if k > n_trials or not ok:
             out["cv"][k], out["holdout"][k] = float("nan"), float("nan")
             continue
         best = max(ok, key=lambda t: (t.score, -t.number))
@@ -199,8 +200,10 @@ def main(argv=None):
     p.add_argument("--kb", default=None, help="knowledge base (default location)")
     p.add_argument("--cv", type=int, default=5)
     p.add_argument("--trial-timeout", type=float, default=60.0)
+    p.add_argument("--cap", default="", help="per-method trial caps, e.g. warm=10,random=10 (budgets above are not run)")
     p.add_argument("--out", default=str(ROOT / "docs" / "results" / "warmstart.json"))
     args = p.parse_args(argv)
+    args.cap = {k: int(v) for k, v in (item.split("=") for item in args.cap.split(",") if item)}
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     seeds = [int(s) for s in args.seeds.split(",")]
     budgets = sorted({int(k) for k in args.trials.split(",")})
@@ -258,20 +261,31 @@ def summarise(results):
     names = list(results["datasets"])
     kmax = max(budgets)
 
+    def ge(a, b):
+        return None if not (math.isfinite(a) and math.isfinite(b)) else a >= b - 1e-12
+
+    def gt(a, b):
+        return None if not (math.isfinite(a) and math.isfinite(b)) else a > b
+
     def rate(pred):
-        vals = [pred(n) for n in names]
+        vals = []
+        for n in names:
+            try:
+                vals.append(pred(n))
+            except KeyError:
+                vals.append(None)
         vals = [v for v in vals if v is not None]
         return (sum(vals), len(vals))
 
     if "warm" in methods and "cold" in methods and 10 in budgets:
-        summary["warm@10 >= cold@%d" % kmax] = rate(lambda n: cv[(n, "warm", 10)] >= cv[(n, "cold", kmax)] - 1e-12)
+        summary["warm@10 >= cold@%d" % kmax] = rate(lambda n: ge(cv[(n, "warm", 10)], cv[(n, "cold", kmax)]))
     if "warm" in methods and "random" in methods and 1 in budgets and 10 in budgets:
-        summary["warm@1 > random@10"] = rate(lambda n: cv[(n, "warm", 1)] > cv[(n, "random", 10)])
+        summary["warm@1 > random@10"] = rate(lambda n: gt(cv[(n, "warm", 1)], cv[(n, "random", 10)]))
     for variant in ("prior", "narrow"):
         if variant in methods and "warm" in methods:
             for k in budgets:
                 if k > 1:
-                    summary[f"{variant}@{k} >= warm@{k}"] = rate(lambda n, k=k: cv[(n, variant, k)] >= cv[(n, "warm", k)] - 1e-12)
+                    summary[f"{variant}@{k} >= warm@{k}"] = rate(lambda n, k=k: ge(cv[(n, variant, k)], cv[(n, "warm", k)]))
     walls = {n: e["wall"][0] for n, e in results["datasets"].items() if e.get("wall")}
     if walls and any(w.get("flaml") is not None for w in walls.values()):
         summary[f"holdout metalearn >= FLAML at {results['wall']:.0f}s"] = rate(
