@@ -71,6 +71,9 @@ __all__ = [
 #: File suffixes a folder given as DATASETS is scanned for.
 DATA_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".arff", ".arff.gz")
 _FAMILIES = ("classification", "regression")
+#: Outcome status of an evaluation that raised instead of returning a result: not written to the KB
+#: (it says nothing about the configuration), reported, and tried again by the next build.
+NOT_RUN = "error"
 
 
 # ---------------------------------------------------------------------------
@@ -155,6 +158,9 @@ class BuildReport:
         ``"sequential"``, ``"loky (N jobs)"`` or ``"dask <scheduler address>"``.
     failures : tuple of str
         One line per failed run: dataset, algorithm, status and error.
+    n_errors : int
+        Evaluations that raised an unexpected error (a bug, not the configuration's fault):
+        not written to the KB, listed in ``failures`` as ``not recorded``, retried by the next build.
     kb_path : str
         The knowledge base written.
 
@@ -177,6 +183,7 @@ class BuildReport:
     failures: tuple[str, ...] = ()
     kb_path: str = ""
     setup_seconds: float = 0.0
+    n_errors: int = 0
 
     def summary(self) -> str:
         """One line: runs added, failed, skipped and time."""
@@ -185,6 +192,7 @@ class BuildReport:
             f"{self.n_added} runs added ({self.n_ok} ok, {self.n_failed} failed{': ' + failed if failed else ''}), "
             f"{self.n_skipped} already in the KB, {self.n_planned} planned on {self.n_datasets} datasets x "
             f"{self.n_configurations} configurations, in {self.elapsed:.1f} s ({self.backend})"
+            + (f"; {self.n_errors} not recorded (errors, see failures)" if self.n_errors else "")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -452,11 +460,20 @@ def _run_task(dataset, task: BuildTask, timeout, memory_limit_mb, evaluator) -> 
     """Evaluate one task on a loaded dataset (runs in a loky or dask worker)."""
     if evaluator is None:
         from metalearn.evaluate import evaluate as evaluator
+    from metalearn.exceptions import EvaluationError
+
     start = time.perf_counter()
-    res = evaluator(
-        task.algorithm, task.params, dataset.X, dataset.y, task=dataset.task, metric=task.metric,
-        cv=task.cv, timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=0,
-    )
+    try:
+        res = evaluator(
+            task.algorithm, task.params, dataset.X, dataset.y, task=dataset.task, metric=task.metric,
+            cv=task.cv, timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=0,
+        )
+    except EvaluationError:
+        raise  # arguments that make every evaluation impossible: stop the build
+    except Exception as exc:  # noqa: BLE001 - a bug outside the configuration: report it, write nothing
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return TaskOutcome(task.dataset_id, task.configuration_id, task.metric, NOT_RUN, None, task.protocol,
+                           None, f"{type(exc).__name__}: {first}"[:500], time.perf_counter() - start)
     score = None if res.score is None or not math.isfinite(float(res.score)) else float(res.score)
     return TaskOutcome(
         task.dataset_id, task.configuration_id, task.metric, str(res.status), score,
@@ -706,12 +723,20 @@ def build_kb(
 
         by_status: Counter = Counter()
         failures: list[str] = []
+        n_errors = 0
         eval_seconds = 0.0
         bar = _progress_bar(len(plan), progress)
         try:
             for task, out in stream:
                 eval_seconds += out.elapsed
                 bar.update(1)
+                if out.status == NOT_RUN:
+                    n_errors += 1
+                    failures.append(f"{names[task.dataset_id]} {task.algorithm} {task.params_json}: not recorded: "
+                                    f"{out.error}")
+                    bar.set_postfix(failed=sum(v for k, v in by_status.items() if k != "ok"), errors=n_errors,
+                                    refresh=False)
+                    continue
                 if kb_obj.has_run(out.dataset_id, out.configuration_id, out.metric, out.protocol):
                     continue  # another build wrote it meanwhile
                 kb_obj.add_runs([_run_input(out)])
@@ -729,7 +754,7 @@ def build_kb(
             n_skipped=n_skipped, n_added=n_added, n_ok=n_ok, n_failed=n_added - n_ok,
             by_status=MappingProxyType(dict(by_status)), elapsed=time.perf_counter() - t0,
             eval_seconds=eval_seconds, backend=backend, failures=tuple(failures), kb_path=str(kb_obj.path),
-            setup_seconds=setup_seconds,
+            setup_seconds=setup_seconds, n_errors=n_errors,
         )
     finally:
         if opened:

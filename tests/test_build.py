@@ -31,7 +31,7 @@ from metalearn.kb import KnowledgeBase, RunInput
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
-ZOO, CPU, GLASS = EXAMPLES / "zoo.csv", EXAMPLES / "cpu.csv", EXAMPLES / "glass2.csv"
+ZOO, CPU, PENGUINS = EXAMPLES / "zoo.csv", EXAMPLES / "cpu.csv", EXAMPLES / "penguins.csv"
 
 CHEAP = [
     {"algorithm": "GaussianNB", "params": {}},
@@ -170,7 +170,7 @@ def test_failed_and_timed_out_evaluations_are_recorded_with_their_status(kb_path
         {"algorithm": "GaussianNB", "params": {}},
         {"algorithm": "RandomForestClassifier", "params": {"n_estimators": 2000}},
     ]))
-    report = build_kb([GLASS], kb=kb_path, portfolio=str(portfolio), timeout=1.0, characterize=False,
+    report = build_kb([PENGUINS], kb=kb_path, portfolio=str(portfolio), timeout=1.0, characterize=False,
                       progress=False)
     assert report.by_status.get("timeout") == 1 and report.n_ok == 1
     assert any("RandomForestClassifier" in line and "timeout" in line for line in report.failures)
@@ -179,7 +179,7 @@ def test_failed_and_timed_out_evaluations_are_recorded_with_their_status(kb_path
         assert runs.at["RandomForestClassifier", "status"] == "timeout"
         assert runs.at["GaussianNB", "status"] == "ok"
     # knowing what fails is knowledge: the failed run is not repeated either
-    assert build_kb([GLASS], kb=kb_path, portfolio=str(portfolio), timeout=1.0, characterize=False,
+    assert build_kb([PENGUINS], kb=kb_path, portfolio=str(portfolio), timeout=1.0, characterize=False,
                     progress=False).n_added == 0
 
 
@@ -236,3 +236,21 @@ def test_resume_check_uses_the_protocol_evaluate_reports(kb_path, cheap_portfoli
     ds = load_dataset(ZOO)
     res = evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, cv=5)
     assert _expected_protocol(ds, 5, None) == res.protocol != "5-fold CV"
+
+
+def _evaluate_but_break_on_trees(name, params, X, y, **kwargs):
+    """The real evaluate, except that it raises for one algorithm (a stand-in for a bug in metalearn)."""
+    from metalearn.evaluate import evaluate
+
+    if name == "DecisionTreeClassifier":
+        raise RuntimeError("simulated bug\nsecond line")
+    return evaluate(name, params, X, y, **kwargs)
+
+
+def test_an_evaluation_that_raises_is_reported_not_recorded_and_retried(kb_path, cheap_portfolio):
+    report = build_kb([PENGUINS], kb=kb_path, portfolio=str(cheap_portfolio), characterize=False, progress=False,
+                      evaluator=_evaluate_but_break_on_trees)
+    assert (report.n_added, report.n_errors) == (1, 1)
+    assert any("not recorded: RuntimeError: simulated bug" in line for line in report.failures)
+    again = build_kb([PENGUINS], kb=kb_path, portfolio=str(cheap_portfolio), characterize=False, progress=False)
+    assert (again.n_skipped, again.n_added) == (1, 1)
