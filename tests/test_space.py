@@ -10,6 +10,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from metalearn import space
 from metalearn._canonical import canonical_json
@@ -144,7 +145,7 @@ def test_pipeline_handles_categoricals_missing_unseen_and_degenerate_columns(pen
              "LogisticRegression", "KNeighborsClassifier", "GaussianNB"]
     for name in names:
         pipe = space.make_pipeline(name, {}, train, random_state=0)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             pipe.fit(train, y.iloc[:90])
         predicted = pipe.predict(test)
@@ -247,7 +248,7 @@ def test_seed_configurations_run_as_is(penguins, cpu):
         X, y = X.iloc[:60], y.iloc[:60]
         pipe = space.make_pipeline(row.algorithm, json.loads(row.params), X, random_state=0)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore")
                 pipe.fit(X, y)
                 assert len(pipe.predict(X)) == len(X)

@@ -1,0 +1,121 @@
+"""Safe evaluation: CV protocols, scorers, and failures that never stop the caller."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits, load_iris
+
+from metalearn import evaluate as ev
+from metalearn.exceptions import EvaluationError, MetaLearnError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True, as_frame=True)
+
+
+def _ok(iris):
+    X, y = iris
+    result = ev.evaluate("LogisticRegression", {"C": 1.0}, X, y, task="multiclass", timeout=60)
+    assert result.status == "ok", result.error
+    return result
+
+
+def test_worker_result_equals_in_process_result(iris):
+    X, y = iris
+    result = _ok(iris)
+    assert result.protocol == "5-fold CV" and len(result.fold_scores) == 5
+    assert result.score == pytest.approx(np.mean(result.fold_scores)) and 0.9 < result.score <= 1.0
+    assert result.error is None and result.fit_time > 0
+    local = ev.evaluate("LogisticRegression", {"C": 1.0}, X, y, task="multiclass", in_process=True)
+    assert local.fold_scores == result.fold_scores  # same folds, same model, same scores
+
+
+def test_failing_configuration_is_recorded_and_the_next_one_runs(iris):
+    X, y = iris
+    # scikit-learn rejects this combination in fit
+    result = ev.evaluate("LinearSVC", {"penalty": "l1", "loss": "hinge"}, X, y, task="multiclass")
+    assert result.status == "failed" and np.isnan(result.score) and result.fold_scores == ()
+    assert result.error.startswith("ValueError:") and "\n" not in result.error
+    _ok(iris)
+
+
+def test_hanging_configuration_times_out_and_the_next_one_runs(iris):
+    X, y = load_digits(return_X_y=True)
+    start = time.perf_counter()
+    result = ev.evaluate(
+        "GradientBoostingClassifier", {"n_estimators": 5000, "max_depth": 8}, X, y, task="multiclass", timeout=1.5
+    )
+    assert result.status == "timeout" and "1.5 s timeout" in result.error
+    assert time.perf_counter() - start < 10
+    outcome = ev.run_in_worker(lambda: time.sleep(3600), timeout=0.5)
+    assert outcome.status == "timeout" and outcome.elapsed < 5
+    _ok(iris)
+
+
+def test_memory_hungry_configuration_is_a_memout_and_the_next_one_runs(iris):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 3))  # a Gaussian process needs a 16000 x 16000 kernel per fold: ~2 GB
+    y = X @ np.array([1.0, -2.0, 0.5])
+    result = ev.evaluate("GaussianProcessRegressor", {}, X, y, task="regression", memory_limit_mb=300, timeout=60)
+    assert result.status == "memout", result
+    assert "MemoryError" in result.error
+    outcome = ev.run_in_worker(lambda: np.ones(2 * 10**9), memory_limit_mb=200)
+    assert outcome.status == "memout"
+    _ok(iris)
+
+
+def test_crashing_worker_is_a_failure():
+    outcome = ev.run_in_worker(lambda: os.kill(os.getpid(), signal.SIGSEGV), timeout=30)
+    assert outcome.status == "failed" and "SIGSEGV" in outcome.error
+    outcome = ev.run_in_worker(lambda: os._exit(3), timeout=30)
+    assert outcome.status == "failed" and "code 3" in outcome.error
+    assert ev.run_in_worker(lambda: "fine").value == "fine"
+
+
+def test_metrics_defaults_and_errors(iris):
+    X, y = iris
+    assert ev.default_metric("binary") == "balanced_accuracy" and ev.default_metric("regression") == "r2"
+    with pytest.raises(EvaluationError, match="unknown metric 'acc'; use a scikit-learn scorer name") as info:
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metric="acc")
+    assert isinstance(info.value, MetaLearnError) and "\n" not in str(info.value)
+    with pytest.raises(EvaluationError, match="'r2' is for regression"):
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metric="r2")
+    with pytest.raises(EvaluationError, match="is a regression algorithm"):
+        ev.evaluate("Ridge", {}, X, y, task="multiclass")
+    with pytest.raises(EvaluationError, match="cv = 1"):
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", cv=1)
+    result = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metric="f1_macro", cv=3, in_process=True)
+    assert result.status == "ok" and result.protocol == "3-fold CV"
+
+
+def test_rare_classes_reduce_folds_and_large_data_uses_a_holdout(iris):
+    X, y = iris
+    keep = np.r_[0:100, 100:103]  # class 2 has 3 rows only
+    result = ev.evaluate("GaussianNB", {}, X.iloc[keep], y.iloc[keep], task="multiclass", in_process=True)
+    assert result.status == "ok" and result.protocol == "3-fold CV"
+    assert result.notes == ("3 folds instead of 5: the smallest class has 3 rows",)
+    singleton = np.r_[0:100, 100]
+    result = ev.evaluate("GaussianNB", {}, X.iloc[singleton], y.iloc[singleton], task="multiclass", in_process=True)
+    assert result.protocol == "5-fold CV (unstratified)" and result.status == "ok"
+    result = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", holdout_threshold=100, in_process=True)
+    assert result.protocol == "holdout 20%" and len(result.fold_scores) == 1
+
+
+def test_regression_on_real_data_with_categoricals_and_fit_final():
+    frame = pd.read_csv(ROOT / "data" / "examples" / "cpu.csv")
+    y = frame.pop("class")
+    frame["vendor"] = frame["vendor"].astype("category")
+    result = ev.evaluate("HistGradientBoostingRegressor", {"max_iter": 50}, frame, y, task="regression", timeout=60)
+    assert result.status == "ok" and result.protocol == "5-fold CV" and 0.5 < result.score <= 1.0
+    model = ev.fit_final("Ridge", {"alpha": 1.0}, frame, y, random_state=0)
+    assert model.predict(frame.iloc[:3]).shape == (3,)
