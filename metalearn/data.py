@@ -642,38 +642,50 @@ def _normalise_features(frame: pd.DataFrame, origin: str, flags: dict[str, list[
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             notes.append(f"column {col!r} holds dates: read as categorical text")
             s = s.astype(str).where(s.notna()).astype("category")
-        else:  # text, or objects
-            s = s.where(s.isna(), s.astype(str).str.strip())
-            s = s.mask(s.eq(""))
-            parsed, ratio = _numeric_ratio(s)
-            present = int(s.notna().sum())
-            if present and ratio == 1.0:
-                s = parsed
-            elif present and ratio >= MOSTLY_NUMERIC:
-                bad = s[s.notna() & parsed.isna()]
-                notes.append(
-                    f"column {col!r} is numeric but has {len(bad)} text value(s) such as {bad.iloc[0]!r}: "
-                    "read them as missing"
-                )
-                flags["mixed_type"].append(col)
-                s = parsed
-            else:
-                if present and ratio > 0.1:
-                    notes.append(
-                        f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical"
-                    )
-                    flags["mixed_type"].append(col)
-                s = s.astype("category")
-            if not isinstance(s.dtype, pd.CategoricalDtype):
-                values = s.to_numpy(dtype=float, na_value=np.nan)
-                if np.isinf(values).any():
-                    raise DataError(
-                        f"column {col!r} in {origin} has infinite values: replace them with a finite value or leave them empty"
-                    )
+        else:  # text, or objects: work on the distinct values, then map back
+            s = _text_column(s, col, origin, flags, notes)
         columns[col] = s
     X = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
     _flag_columns(X, flags, notes)
     return X
+
+
+def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.Series:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    text = text.mask(text.eq(""))
+    parsed = pd.to_numeric(text, errors="coerce")
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(uniques))
+    n_present = int(counts[text.notna().to_numpy()].sum())
+    n_numeric = int(counts[parsed.notna().to_numpy()].sum())
+    ratio = n_numeric / n_present if n_present else 0.0
+
+    def expand(values: pd.Series) -> np.ndarray:
+        out = values.to_numpy()[np.where(present, codes, 0)] if len(values) else np.full(len(codes), np.nan)
+        return np.where(present, out, np.nan) if out.dtype.kind == "f" else np.where(present, out, None)
+
+    if n_present and ratio == 1.0:
+        result = pd.Series(expand(parsed.astype(float)), name=col)
+    elif n_present and ratio >= MOSTLY_NUMERIC:
+        bad = text[text.notna() & parsed.isna()]
+        n_bad = int(counts[bad.index.to_numpy()].sum())
+        notes.append(
+            f"column {col!r} is numeric but has {n_bad} text value(s) such as {bad.iloc[0]!r}: read them as missing"
+        )
+        flags["mixed_type"].append(col)
+        result = pd.Series(expand(parsed.astype(float)), name=col)
+    else:
+        if n_present and ratio > 0.1:
+            notes.append(f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical")
+            flags["mixed_type"].append(col)
+        levels = text.dropna().unique().tolist()
+        category_codes = pd.Categorical(text, categories=levels).codes if len(text) else np.array([], dtype=np.int8)
+        full = np.where(present, category_codes[np.where(present, codes, 0)] if len(text) else -1, -1)
+        return pd.Series(pd.Categorical.from_codes(full, categories=levels), name=col)
+    if np.isinf(result.to_numpy()).any():
+        raise DataError(f"column {col!r} in {origin} has infinite values: replace them with a finite value or leave them empty")
+    return result
 
 
 def _flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]) -> None:
@@ -769,14 +781,24 @@ def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
     digest = hashlib.sha256()
     for col_name, s in list(X.items()) + [(target, y)]:
         digest.update(b"\x00col\x00" + str(col_name).encode("utf-8"))
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
-            values = s.astype(object)
-            as_num = pd.to_numeric(values, errors="coerce")
-            if as_num.notna().sum() == values.notna().sum() and values.notna().any():
-                s = as_num
-            else:
-                text = values.where(values.isna(), values.astype(str)).fillna("\x00NA")
-                digest.update(pd.util.hash_array(text.to_numpy(dtype=object), categorize=True).tobytes())
+        if s.dtype == object:
+            s = s.astype("category")
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            levels = pd.Series(s.cat.categories.astype(str), dtype=object)
+            as_num = pd.to_numeric(levels, errors="coerce")
+            codes = s.cat.codes.to_numpy()
+            if len(levels) and as_num.notna().all():
+                s = pd.Series(np.where(codes >= 0, as_num.to_numpy(dtype=float)[np.maximum(codes, 0)], np.nan))
+            else:  # canonical: levels sorted as text, codes remapped; -1 for missing
+                order = np.argsort(levels.to_numpy(dtype=str), kind="stable")
+                used = np.unique(codes[codes >= 0])
+                kept = sorted(levels.iloc[used].tolist())
+                digest.update(b"cat" + "\x00".join(kept).encode("utf-8"))
+                # re-index so unused levels (declared in ARFF, absent from the data) do not change the hash
+                remap = np.full(len(levels), -1, dtype=np.int64)
+                remap[order[np.isin(order, used)]] = np.arange(len(kept))
+                canonical = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+                digest.update(np.ascontiguousarray(canonical, dtype=np.int64).tobytes())
                 continue
         numbers = s.to_numpy(dtype=float, na_value=np.nan)
         numbers = np.where(np.isnan(numbers), np.nan, numbers + 0.0)  # one NaN bit pattern, -0.0 -> 0.0
