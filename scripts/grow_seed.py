@@ -29,6 +29,7 @@ import argparse
 import csv
 import gzip
 import io
+import json
 import math
 import sys
 import time
@@ -210,7 +211,12 @@ def main(argv=None) -> int:
         KnowledgeBase.open(args.kb, create="empty").close()
     pairs = _example_datasets() + _sklearn_datasets() + _statsmodels_datasets()
     t0 = time.perf_counter()
-    portfolios = ["defaults"] + ([f"random:{args.random}"] if args.random else [])
+    # QuadraticDiscriminantAnalysis's default (reg_param=0) fails on most real data (collinear features):
+    # regularized variants give it ok runs too.
+    extra = args.kb.with_suffix(".extra.json")
+    extra.write_text(json.dumps([{"algorithm": "QuadraticDiscriminantAnalysis", "params": {"reg_param": r}}
+                                 for r in (0.1, 0.5)]))
+    portfolios = ["defaults", str(extra)] + ([f"random:{args.random}"] if args.random else [])
     if not args.export_only:
         for portfolio in portfolios:
             report = build_kb([ds for ds, _ in pairs], kb=args.kb, portfolio=portfolio, cv=args.cv, n_jobs=args.jobs,
@@ -223,7 +229,8 @@ def main(argv=None) -> int:
         for ds, origin in pairs:
             rec = kb.find_dataset(content_hash=ds.content_hash)
             origins[rec.dataset_id] = origin
-        desc = (f"metalearn's own runs: `metalearn kb build --portfolio {' + '.join(portfolios)} --cv {args.cv}` "
+        shown = ["defaults", "QDA reg_param 0.1/0.5"] + portfolios[2:]
+        desc = (f"metalearn's own runs: `metalearn kb build --portfolio {' + '.join(shown)} --cv {args.cv}` "
                 f"(timeout {args.timeout:g} s, {args.memory_limit} MB per evaluation; random_state 0) on "
                 f"{len(origins)} real datasets; every algorithm of the registry; failures kept with their status")
         counts = export(kb, origins, args.out, description=desc)

@@ -131,6 +131,7 @@ def plot(summary: list[dict], path: Path, suite: str) -> None:
                     marker=marker, capsize=3, label=label)
     ax.axhline(summary[-1]["random_top1"], color="grey", ls="--", lw=1, label="random configuration (top-1)")
     ax.set_xscale("log")
+    ax.minorticks_off()
     ax.set_xticks(x, [f"{s['fraction']:.0%}\n({n})" for s, n in zip(summary, x)])
     ax.set_xlabel("datasets in the KB (share of the full KB)")
     ax.set_ylabel("mean regret (lower is better)")
@@ -150,7 +151,12 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N datasets of the suite")
     ap.add_argument("--out", type=Path, default=None, help="write <out>.json, <out>.md and <out>.png")
+    ap.add_argument("--replot", action="store_true", help="only redraw <out>.png from <out>.json")
     args = ap.parse_args(argv)
+    if args.replot:
+        saved = json.loads(args.out.with_suffix(".json").read_text())
+        plot(saved["summary"], args.out.with_suffix(".png"), args.suite)
+        return 0
     fractions = [float(f) for f in args.fractions.split(",")]
     from metalearn.kb import KnowledgeBase
 

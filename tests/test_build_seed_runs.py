@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_rows_are_consistent_and_carry_provenance():
     assert runs["config_hash"].isin(configs["config_hash"]).all()
     assert qualities["dataset_key"].isin(datasets["dataset_key"]).all()
     for row in configs.itertuples():
-        assert config_hash(row.algorithm, pd.io.json.loads(row.params)) == row.config_hash
+        assert config_hash(row.algorithm, json.loads(row.params)) == row.config_hash
     assert not runs.duplicated(["dataset_key", "config_hash", "metric", "protocol"]).any()
     assert runs.loc[runs["status"] == "ok", "score"].notna().all()
 
