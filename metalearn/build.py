@@ -70,7 +70,6 @@ __all__ = [
 
 #: File suffixes a folder given as DATASETS is scanned for.
 DATA_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".arff", ".arff.gz")
-_FAMILIES = ("classification", "regression")
 #: Outcome status of an evaluation that raised instead of returning a result: not written to the KB
 #: (it says nothing about the configuration), reported, and tried again by the next build.
 NOT_RUN = "error"
