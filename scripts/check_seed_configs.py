@@ -1,0 +1,67 @@
+"""Fit and predict every distinct seed configuration on a small real dataset.
+
+The unit test (tests/test_space.py) fits a covering sample; this script fits them all
+and prints how many ran, how long they took, and each failure.
+
+    /work/venv/bin/python scripts/check_seed_configs.py [--rows 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from metalearn import space
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _frame(name: str, target: str, n: int):
+    frame = pd.read_csv(ROOT / "data" / "examples" / name).sample(frac=1.0, random_state=0).reset_index(drop=True)
+    y = frame.pop(target)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].astype("category")
+    return frame.iloc[:n], y.iloc[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=60)
+    args = parser.parse_args()
+    configs = pd.read_csv(ROOT / "kb" / "seed" / "configurations.csv.gz").drop_duplicates(["algorithm", "params"])
+    penguins = _frame("penguins.csv", "species", 10_000)
+    keep = (penguins[1] != "Chinstrap").to_numpy()  # binary: liblinear and the exponential loss need it
+    classification = penguins[0][keep].iloc[: args.rows], penguins[1][keep].iloc[: args.rows]
+    regression = _frame("cpu.csv", "class", args.rows)
+    times: Counter = Counter()
+    failures = []
+    start = time.perf_counter()
+    for row in configs.itertuples():
+        X, y = classification if space.get_algorithm(row.algorithm).task == "classification" else regression
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")
+                model = space.make_pipeline(row.algorithm, json.loads(row.params), X, random_state=0).fit(X, y)
+                model.predict(X)
+        except Exception as exc:  # noqa: BLE001 - reported
+            failures.append(f"{row.config_hash} {row.algorithm}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        times[row.algorithm] += time.perf_counter() - t0
+    print(f"{len(configs)} distinct configurations, {len(configs) - len(failures)} ran, "
+          f"{len(failures)} failed, {time.perf_counter() - start:.1f} s ({args.rows} rows)")
+    for name, seconds in times.most_common(5):
+        print(f"  slowest algorithms: {name} {seconds:.1f} s total")
+    for line in failures:
+        print("  FAILED", line)
+
+
+if __name__ == "__main__":
+    main()
