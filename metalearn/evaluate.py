@@ -323,7 +323,9 @@ def _rows(data, index):
 def _prepare_target(y, family: str):
     if isinstance(y, pd.Series):
         if family == "classification" and isinstance(y.dtype, pd.CategoricalDtype):
-            return y.astype(object).to_numpy()
+            # index the categories by the codes: keeps their dtype (int64 labels stay int64;
+            # an object array of Python ints would make scikit-learn call the target 'unknown')
+            return y.cat.categories.to_numpy()[y.cat.codes.to_numpy()]
         return y.to_numpy()
     return np.asarray(y)
 

@@ -119,3 +119,16 @@ def test_regression_on_real_data_with_categoricals_and_fit_final():
     assert result.status == "ok" and result.protocol == "5-fold CV" and 0.5 < result.score <= 1.0
     model = ev.fit_final("Ridge", {"alpha": 1.0}, frame, y, random_state=0)
     assert model.predict(frame.iloc[:3]).shape == (3,)
+
+
+def test_integer_class_labels_in_a_categorical_target_are_evaluated():
+    """Loaded datasets with integer class labels (wine's cultivar 0/1/2) have a categorical target."""
+    from pathlib import Path
+
+    from metalearn.data import load_dataset
+
+    ds = load_dataset(Path(__file__).resolve().parents[1] / "data" / "examples" / "wine.csv", target="cultivar")
+    assert ds.y.cat.categories.dtype.kind == "i"
+    res = ev.evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, metric="balanced_accuracy", cv=3)
+    assert res.status == "ok", res.error
+    assert res.score > 0.9
