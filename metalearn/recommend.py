@@ -454,7 +454,7 @@ class Recommender:
             weights[:] = 1 / n_all
             reason = "global portfolio: no meta-feature shared by the query and the KB"
         else:
-            key = ("forest", tuple(features))
+            key = ("forest", tuple(features), np.asarray(rows).tobytes())  # rows depend on the query
             if key not in table.cache:
                 X = self._meta.reindex(table.dataset_ids[rows])[list(features)].to_numpy(dtype=float)
                 _, _, forest = forest_proximity(X, table.regret[rows], X[0], n_trees=self.n_trees,

@@ -54,10 +54,6 @@ class SubsampledRecommender:
         self.hidden = hidden
 
     def recommend(self, *args, exclude_datasets=(), **kwargs):
-        # Every query gets its own tables: when the held-out dataset is already outside the
-        # subsample, consecutive queries share one exclusion set, and the recommender's
-        # per-table forest cache (keyed by feature names only) would mix their rows.
-        self.base._tables.clear()
         return self.base.recommend(*args, exclude_datasets=[*exclude_datasets, *self.hidden], **kwargs)
 
     def __getattr__(self, name):
