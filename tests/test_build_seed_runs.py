@@ -61,3 +61,14 @@ def test_the_kb_importer_reads_them(tmp_path):
         assert len(runs) == len(_table("runs.csv.gz"))
         assert runs["source"].str.startswith(f"metalearn {__version__}").all()
         assert "HistGradientBoostingRegressor" in set(runs.loc[runs["status"] == "ok", "algorithm"])
+
+
+def test_default_seed_kb_holds_our_runs_for_every_algorithm(tmp_path):
+    """The shipped seed's own runs arrive in a KB created from the default seed, beside the others."""
+    with KnowledgeBase.open(tmp_path / "kb.sqlite", create="seed") as kb:
+        runs = kb.runs_frame(status=None)
+        ours = runs[runs["source"].str.startswith("metalearn")]
+        assert set(ours.loc[ours["status"] == "ok", "algorithm"]) == set(space.ALGORITHMS)
+        assert len(ours) == len(_table("runs.csv.gz"))
+        assert {"oboe", "lcdb", "auto-sklearn"} <= set(runs["source"].str.split().str[0])
+        assert kb.check().issues == ()

@@ -50,7 +50,7 @@ def source_name(package: str, version: str | None, file: str | None = None) -> s
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row; checks the header."""
-    name = path.name
+    name = path.name.rsplit("-", 1)[-1]  # "metalearn-runs.csv.gz" has the columns of "runs.csv.gz"
     opener: Callable[..., Any] = gzip.open if name.endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
@@ -110,26 +110,41 @@ def _name_ids(conn: sqlite3.Connection, table: str, id_col: str, names: set[str]
 
 
 def import_seed(conn: sqlite3.Connection, seed_dir: Path) -> dict[str, int]:
-    """Import every seed file of ``seed_dir`` through ``conn`` (inside the caller's transaction).
+    """Import every seed file set of ``seed_dir`` through ``conn`` (inside the caller's transaction).
+
+    The main set is ``sources.csv``, ``datasets.csv.gz``, ... ; further sets in the same
+    format carry a prefix (``metalearn-sources.csv``, ``metalearn-runs.csv.gz``, ...: the
+    project's own runs, written by ``scripts/grow_seed.py``) and are imported after it.
+    Datasets are merged on ``dataset_key``, configurations on their hash.
 
     Returns the number of rows read per table. Raises :class:`KBError` naming
     the file and line of the first malformed row.
     """
+    prefixes = [""] + sorted(p.name[: -len("sources.csv")] for p in seed_dir.glob("?*-sources.csv"))
+    counts: dict[str, int] = {}
+    for prefix in prefixes:
+        for table, n in _import_set(conn, seed_dir, prefix).items():
+            counts[table] = counts.get(table, 0) + n
+    return counts
+
+
+def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[str, int]:
+    """Import one seed file set (the files named ``<prefix><name>``)."""
     for name in SEED_FILES:
-        if not (seed_dir / name).is_file():
-            raise KBError(f"seed directory {seed_dir} lacks {name}: reinstall metalearn or rebuild the seed")
+        if not (seed_dir / f"{prefix}{name}").is_file():
+            raise KBError(f"seed directory {seed_dir} lacks {prefix}{name}: reinstall metalearn or rebuild the seed")
     now = int(time.time())
     counts: dict[str, int] = {}
 
     def fail(name: str, line: int, message: str) -> KBError:
         return KBError(
-            f"seed file {seed_dir / name} line {line}: {message}: rebuild the seed with scripts/build_seed.py"
+            f"seed file {seed_dir / (prefix + name)} line {line}: {message}: rebuild the seed with scripts/build_seed.py"
         )
 
     # sources -------------------------------------------------------------
     source_ids: dict[str, int] = {}
     n = 0
-    for line, row in _rows(seed_dir / "sources.csv"):
+    for line, row in _rows(seed_dir / f"{prefix}sources.csv"):
         if not row["package"].strip():
             raise fail("sources.csv", line, "empty package")
         display = source_name(row["package"], row["version"], row["file"])
@@ -153,7 +168,7 @@ def import_seed(conn: sqlite3.Connection, seed_dir: Path) -> dict[str, int]:
 
     # datasets ------------------------------------------------------------
     def dataset_rows() -> Iterator[tuple]:
-        for line, row in _rows(seed_dir / "datasets.csv.gz"):
+        for line, row in _rows(seed_dir / f"{prefix}datasets.csv.gz"):
             key = row["dataset_key"].strip()
             if not key:
                 raise fail("datasets.csv.gz", line, "empty dataset_key")
@@ -185,7 +200,7 @@ def import_seed(conn: sqlite3.Connection, seed_dir: Path) -> dict[str, int]:
 
     # qualities -----------------------------------------------------------
     def quality_rows() -> Iterator[tuple]:
-        for line, row in _rows(seed_dir / "qualities.csv.gz"):
+        for line, row in _rows(seed_dir / f"{prefix}qualities.csv.gz"):
             if not row["name"] or not row["computed_by"]:
                 raise fail("qualities.csv.gz", line, "empty name or computed_by")
             try:
@@ -207,7 +222,7 @@ def import_seed(conn: sqlite3.Connection, seed_dir: Path) -> dict[str, int]:
 
     # configurations ------------------------------------------------------
     configs: list[tuple[str, str, str, str, int]] = []  # seed hash, algorithm, params, our hash, source
-    for line, row in _rows(seed_dir / "configurations.csv.gz"):
+    for line, row in _rows(seed_dir / f"{prefix}configurations.csv.gz"):
         algorithm = row["algorithm"].strip()
         if not algorithm:
             raise fail("configurations.csv.gz", line, "empty algorithm")
@@ -240,7 +255,7 @@ def import_seed(conn: sqlite3.Connection, seed_dir: Path) -> dict[str, int]:
         return ids[name]
 
     def run_rows() -> Iterator[tuple]:
-        for line, row in _rows(seed_dir / "runs.csv.gz"):
+        for line, row in _rows(seed_dir / f"{prefix}runs.csv.gz"):
             status = row["status"].strip() or "ok"
             if status not in RUN_STATUSES:
                 raise fail("runs.csv.gz", line, f"status {status!r} is not one of {RUN_STATUSES}")
