@@ -504,7 +504,7 @@ def _read_arff_slow(path: Path, text: str, names: list[str]) -> pd.DataFrame:
     except arff.ArffException as exc:
         raise DataError(f"{path}: malformed ARFF file ({exc}): check the file") from None
     frame = pd.DataFrame(decoded["data"], columns=names)
-    return frame.apply(lambda col: col.map(lambda v: None if v is None else str(v)))
+    return frame.apply(lambda col: col.map(lambda v: None if v is None or pd.isna(v) else str(v)))
 
 
 def _load_openml(dataset_id: int, target: Any) -> tuple[pd.DataFrame, str | None, str]:
@@ -563,7 +563,7 @@ def _validate(
     y = y.reset_index(drop=True)
 
     missing = y.isna()
-    if isinstance(y.dtype, pd.CategoricalDtype) or y.dtype == object:
+    if isinstance(y.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(y.dtype):
         missing |= y.astype(str).str.strip().eq("") & y.notna()
     if missing.all():
         raise TargetError(f"target column {target_name!r} in {origin} has no values: choose another target column")
@@ -781,7 +781,7 @@ def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
     digest = hashlib.sha256()
     for col_name, s in list(X.items()) + [(target, y)]:
         digest.update(b"\x00col\x00" + str(col_name).encode("utf-8"))
-        if s.dtype == object:
+        if not isinstance(s.dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(s.dtype):
             s = s.astype("category")
         if isinstance(s.dtype, pd.CategoricalDtype):
             levels = pd.Series(s.cat.categories.astype(str), dtype=object)

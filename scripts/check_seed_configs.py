@@ -27,7 +27,7 @@ def _frame(name: str, target: str, n: int):
     frame = pd.read_csv(ROOT / "data" / "examples" / name).sample(frac=1.0, random_state=0).reset_index(drop=True)
     y = frame.pop(target)
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[column].dtype):
             frame[column] = frame[column].astype("category")
     return frame.iloc[:n], y.iloc[:n]
 

@@ -280,3 +280,14 @@ def test_cli_inspect_summarises_a_real_file():
     summary = json.loads(result.stdout)
     assert summary["rows"] == 1309 and summary["task"] == "binary"
     assert "ticket" in summary["flags"]["mixed_type"]
+
+
+def test_arff_string_attributes_keep_missing_values():
+    """Titanic's ARFF mixes quote characters (slow parser path); its string attributes have '?' entries."""
+    import sklearn
+
+    fixture = Path(sklearn.__file__).parent / "datasets/tests/data/openml/id_40945"
+    ds = load_dataset(next(fixture.glob("data-v1-dl-*.arff.gz")), target="survived")
+    assert ds.X["cabin"].isna().sum() == 1014
+    assert ds.X["home.dest"].isna().sum() == 564
+    assert "nan" not in set(ds.X["cabin"].dropna().astype(str))

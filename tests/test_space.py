@@ -36,7 +36,7 @@ def _frame(name: str, target: str, n: int, seed: int = 0):
     frame = frame.sample(n=min(n, len(frame)), random_state=seed).reset_index(drop=True)
     y = frame.pop(target)
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[column].dtype):
             frame[column] = frame[column].astype("category")
     return frame, y
 
