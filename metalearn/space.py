@@ -404,6 +404,22 @@ _KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _GAMMA_WHEN = (("kernel", ("poly", "rbf", "sigmoid")),)
 
 
+def _ridge_params(classification):
+    """RidgeClassifier and Ridge share their parameters; the classifier adds class_weight."""
+    weights = (_CW,) if classification else ()
+    return (
+        _f("alpha", 0.0, 1e9, 1.0, log=True, slo=1e-4, shi=1e4),
+        *weights,
+        _c("solver", ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"), "auto", search=False),
+        _FIT_INTERCEPT,
+        _fixed_int("max_iter", 1, 10**9, None, choices=(None,)),
+        _fixed_float("tol", 0.0, None, 0.0001),
+        _b("positive", False, search=False),
+        _COPY_X,
+        _SEED,
+    )
+
+
 def _svm_params(classification):
     extra = (
         (
@@ -658,17 +674,7 @@ _CLASSIFICATION = (
         "RidgeClassifier",
         "classification",
         RidgeClassifier,
-        (
-            _f("alpha", 0.0, 1e9, 1.0, log=True, slo=1e-4, shi=1e4),
-            _CW,
-            _c("solver", ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"), "auto", search=False),
-            _FIT_INTERCEPT,
-            _fixed_int("max_iter", 1, 10**9, None, choices=(None,)),
-            _fixed_float("tol", 0.0, None, 0.0001),
-            _b("positive", False, search=False),
-            _COPY_X,
-            _SEED,
-        ),
+        _ridge_params(True),
         "scale",
     ),
     AlgorithmSpec("SGDClassifier", "classification", SGDClassifier, _sgd_params(True), "scale"),
@@ -778,16 +784,7 @@ _REGRESSION = (
         "Ridge",
         "regression",
         Ridge,
-        (
-            _f("alpha", 0.0, 1e9, 1.0, log=True, slo=1e-4, shi=1e4),
-            _c("solver", ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"), "auto", search=False),
-            _FIT_INTERCEPT,
-            _fixed_int("max_iter", 1, 10**9, None, choices=(None,)),
-            _fixed_float("tol", 0.0, None, 0.0001),
-            _b("positive", False, search=False),
-            _COPY_X,
-            _SEED,
-        ),
+        _ridge_params(False),
         "scale",
     ),
     AlgorithmSpec("SGDRegressor", "regression", SGDRegressor, _sgd_params(False), "scale"),
