@@ -75,6 +75,11 @@ _CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".data")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _ARFF_SUFFIXES = (".arff",)
 _NA_VALUES = ["?"]
+#: Text read as missing in CSV files: pandas' default missing-value markers plus ``?``.
+_NA_TOKENS = frozenset(
+    ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+     "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?"]
+)  # fmt: skip
 
 
 def task_family(task: str) -> str:
@@ -205,6 +210,7 @@ def load_dataset(
     notes: list[str] = []
     openml_id = None
     default_target = None
+    raw = None
     if isinstance(source, pd.DataFrame) and (target is None or isinstance(target, str)):
         frame, label, origin = source.copy(), name or "dataframe", "<DataFrame>"
     elif isinstance(source, (str, os.PathLike)) and str(source).startswith("openml:"):
@@ -213,7 +219,8 @@ def load_dataset(
         label, origin = name or oml_name, f"openml:{openml_id}"
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        frame = _read_file(path, encoding=encoding, memory_limit=memory_limit)
+        raw = _read_file(path, encoding=encoding, memory_limit=memory_limit)
+        frame = raw.frame
         label, origin = name or _stem(path), str(path)
     elif target is not None and not isinstance(target, str):
         frame, target = _frame_from_arrays(source, target)
@@ -223,12 +230,26 @@ def load_dataset(
             f"cannot load a dataset from {type(source).__name__}: give a file path, 'openml:<id>', "
             "a DataFrame with target=<column name>, or X with target=<y values>"
         )
-    return _validate(frame, target, default_target, task, label, origin, openml_id, notes)
+    return _validate(frame, target, default_target, task, label, origin, openml_id, notes, raw)
 
 
 # ---------------------------------------------------------------------------
 # sources
 # ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Raw:
+    """A file as read, before validation.
+
+    ``encoded_text`` names the columns read as text but held as categoricals of
+    the raw (unstripped) distinct values, to be normalised like text columns;
+    ``string_attributes`` names the ARFF ``string`` attributes.
+    """
+
+    frame: pd.DataFrame
+    encoded_text: frozenset = frozenset()
+    string_attributes: tuple = ()
+
+
 def _stem(path: Path) -> str:
     name = path.name
     for suffix in (".gz", ".bz2", ".xz", ".zip"):
@@ -296,7 +317,7 @@ def _check_memory(path: Path, estimate: float, memory_limit: int | None) -> None
         )
 
 
-def _read_file(path: Path, *, encoding: str, memory_limit: int | None) -> pd.DataFrame:
+def _read_file(path: Path, *, encoding: str, memory_limit: int | None) -> _Raw:
     if not path.exists():
         raise DataFileNotFoundError(f"data file {path} does not exist: check the path")
     if path.is_dir():
@@ -311,7 +332,7 @@ def _read_file(path: Path, *, encoding: str, memory_limit: int | None) -> pd.Dat
     if head[:4] == b"PAR1" or lower.endswith(_PARQUET_SUFFIXES):
         if head[:4] != b"PAR1":
             raise DataEncodingError(f"{path} is not a Parquet file (no PAR1 header): check the file or its extension")
-        return _read_parquet(path, memory_limit)
+        return _Raw(_read_parquet(path, memory_limit))
     if compressed:
         if not lower.endswith(".gz"):
             raise DataEncodingError(f"{path} is gzip-compressed: name it with a .gz extension (e.g. data.csv.gz)")
@@ -329,7 +350,8 @@ def _read_file(path: Path, *, encoding: str, memory_limit: int | None) -> pd.Dat
     text_head = _decode_head(path, head, encoding)
     base = lower[:-3] if lower.endswith(".gz") else lower
     if base.endswith(_ARFF_SUFFIXES) or re.match(r"\s*(%.*\n\s*)*@relation", text_head, re.IGNORECASE):
-        return _read_arff(path, encoding)
+        frame, strings = _read_arff(path, encoding)
+        return _Raw(frame, string_attributes=strings)
     if not base.endswith(_CSV_SUFFIXES):
         logger.info("reading %s as delimited text", path)
     return _read_csv(path, text_head, encoding, tsv=base.endswith((".tsv", ".tab")))
@@ -367,7 +389,7 @@ def _check_header(path: Path, columns: Sequence[str]) -> None:
         seen[key] = i
 
 
-def _read_csv(path: Path, text_head: str, encoding: str, *, tsv: bool) -> pd.DataFrame:
+def _read_csv(path: Path, text_head: str, encoding: str, *, tsv: bool) -> _Raw:
     lines = [ln for ln in text_head.split("\n") if ln.strip()]
     if not lines:
         raise EmptyDataError(f"data file {path} holds only white space: give a header and data rows")
@@ -381,6 +403,12 @@ def _read_csv(path: Path, text_head: str, encoding: str, *, tsv: bool) -> pd.Dat
             sep = ","
     header = next(csv.reader([lines[0].lstrip("\ufeff")], delimiter=sep))
     _check_header(path, header)
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        fast = _read_csv_arrow(path, sep, header)
+        if fast is not None:
+            if fast.frame.shape[0] == 0:
+                raise EmptyDataError(f"data file {path} has a header but no data rows: add rows")
+            return fast
     try:
         frame = pd.read_csv(
             path,
@@ -401,7 +429,91 @@ def _read_csv(path: Path, text_head: str, encoding: str, *, tsv: bool) -> pd.Dat
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.shape[0] == 0:
         raise EmptyDataError(f"data file {path} has a header but no data rows: add rows")
-    return frame
+    return _Raw(frame)
+
+
+def _read_csv_arrow(path: Path, sep: str, header: Sequence[str]) -> _Raw | None:
+    """Read a UTF-8 delimited file with pyarrow: the fast path of :func:`_read_csv`.
+
+    Numbers are parsed by pyarrow; text columns are dictionary-encoded by pyarrow
+    and become categoricals of their raw distinct values, so no Python string is
+    made per cell. The result is what pandas' reader gives once normalised
+    (``?`` and pandas' missing-value markers, leading blanks skipped, ``True``/
+    ``False`` booleans; dates stay text). Returns None when the file needs pandas'
+    reader (ragged rows, unnamed columns, a type pyarrow reads differently ...):
+    that reader then gives the result, or the error message.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    names = [str(h).strip() for h in header]
+    if not all(names):
+        return None  # pandas names them "Unnamed: <i>"
+    forced: dict[str, Any] = {}
+    for _ in range(3):
+        convert = pa_csv.ConvertOptions(
+            null_values=sorted(_NA_TOKENS),
+            strings_can_be_null=True,
+            true_values=["True", "TRUE", "true"],
+            false_values=["False", "FALSE", "false"],
+            column_types=forced,
+        )
+        try:
+            table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=sep), convert_options=convert)
+        except (pa.ArrowException, OSError, ValueError):
+            return None
+        other = {
+            name: pa.string()
+            for name, kind in zip(table.column_names, table.schema.types)
+            if not (
+                pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+                or pa.types.is_string(kind) or pa.types.is_null(kind)
+            )
+        }  # fmt: skip
+        if not other:
+            break
+        forced.update(other)  # dates, times ...: read as text, as pandas does
+    else:
+        return None
+    if [c.strip() for c in table.column_names] != names:
+        return None
+    n_rows = table.num_rows
+    columns: dict[str, Any] = {}
+    text = []
+    for name, column in zip(names, table.columns):
+        kind = column.type
+        if pa.types.is_string(kind):
+            columns[name] = _arrow_text(column)
+            if columns[name] is None:
+                return None  # blanks around values: pandas' reader skips leading ones and parses numbers
+            text.append(name)
+        elif pa.types.is_null(kind):
+            columns[name] = np.full(n_rows, np.nan)
+        elif pa.types.is_boolean(kind) and column.null_count:
+            columns[name] = column.to_pandas().to_numpy(dtype=object)  # True / False / None, as pandas reads it
+        elif column.null_count:
+            columns[name] = column.cast(pa.float64()).to_numpy()  # nulls become NaN
+        else:
+            columns[name] = column.to_numpy()
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
+    return _Raw(frame, encoded_text=frozenset(text))
+
+
+def _arrow_text(column: Any) -> pd.Categorical | None:
+    """A pyarrow text column as a categorical of its distinct values (None if one has surrounding blanks)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = pc.dictionary_encode(column)
+    levels = encoded.dictionary.to_pylist()
+    if any(v != v.strip() for v in levels):
+        return None
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(levels, dtype=object), validate=False)
 
 
 def _read_parquet(path: Path, memory_limit: int | None) -> pd.DataFrame:
@@ -425,8 +537,11 @@ def _read_parquet(path: Path, memory_limit: int | None) -> pd.DataFrame:
 _ARFF_ATTRIBUTE = re.compile(r"@attribute\s+('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)\s+(.*)$", re.IGNORECASE)
 
 
-def _read_arff(path: Path, encoding: str) -> pd.DataFrame:
-    """Read a dense ARFF file: nominal attributes become categoricals."""
+def _read_arff(path: Path, encoding: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read a dense ARFF file: nominal attributes become categoricals.
+
+    Also returns the names of the ``string`` attributes (free text).
+    """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding=encoding) as fh:
@@ -492,7 +607,8 @@ def _read_arff(path: Path, encoding: str) -> pd.DataFrame:
             frame[col] = pd.to_numeric(frame[col], errors="coerce")
         else:  # string, date: text
             frame[col] = frame[col].astype(object)
-    return frame
+    strings = tuple(col for col, kind in zip(names, kinds) if kind == "string")
+    return frame, strings
 
 
 def _read_arff_slow(path: Path, text: str, names: list[str]) -> pd.DataFrame:
@@ -550,7 +666,9 @@ def _validate(
     origin: str,
     openml_id: int | None,
     notes: list[str],
+    raw: _Raw | None = None,
 ) -> Dataset:
+    encoded_text = raw.encoded_text if raw is not None else frozenset()
     frame.columns = [str(c) for c in frame.columns]
     _check_header(Path(origin), list(frame.columns))
     if frame.shape[0] == 0:
@@ -559,11 +677,17 @@ def _validate(
         raise DataError(f"{origin} has {frame.shape[1]} column(s): it needs at least one feature and a target column")
     target_name = _resolve_target(frame, target, default_target, origin, notes)
     y = frame.pop(target_name)
-    frame = frame.reset_index(drop=True)
-    y = y.reset_index(drop=True)
+    if not frame.index.equals(pd.RangeIndex(frame.shape[0])):
+        frame = frame.reset_index(drop=True)
+        y = y.reset_index(drop=True)
 
     missing = y.isna()
-    if isinstance(y.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(y.dtype):
+    if isinstance(y.dtype, pd.CategoricalDtype):  # blank labels, found on the categories
+        blank = pd.Series(y.cat.categories.astype(str)).str.strip().eq("").to_numpy()
+        if blank.any():
+            codes = y.cat.codes.to_numpy()
+            missing |= (codes >= 0) & blank[np.maximum(codes, 0)]
+    elif not pd.api.types.is_numeric_dtype(y.dtype):
         missing |= y.astype(str).str.strip().eq("") & y.notna()
     if missing.all():
         raise TargetError(f"target column {target_name!r} in {origin} has no values: choose another target column")
@@ -574,8 +698,10 @@ def _validate(
         frame, y = frame.loc[keep].reset_index(drop=True), y.loc[keep].reset_index(drop=True)
 
     flags: dict[str, list[str]] = {k: [] for k in ("all_missing", "constant", "identifier", "high_cardinality", "mixed_type")}
-    X = _normalise_features(frame, origin, flags, notes)
-    y, task = _normalise_target(y, target_name, task, origin, notes)
+    if raw is not None and raw.string_attributes:
+        flags["string"] = [c for c in raw.string_attributes if c in frame.columns]
+    X = _normalise_features(frame, origin, flags, notes, encoded_text)
+    y, task = _normalise_target(y, target_name, task, origin, notes, text=target_name in encoded_text)
     content_hash = _content_hash(X, y, target_name)
     frozen_flags = MappingProxyType({k: tuple(v) for k, v in flags.items() if v})
     for line in notes:
@@ -617,12 +743,14 @@ def _numeric_ratio(values: pd.Series) -> tuple[pd.Series, float]:
     return parsed, (float(parsed.notna().sum()) / present) if present else 0.0
 
 
-def _normalise_features(frame: pd.DataFrame, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.DataFrame:
+def _normalise_features(
+    frame: pd.DataFrame, origin: str, flags: dict[str, list[str]], notes: list[str], encoded_text: frozenset = frozenset()
+) -> pd.DataFrame:
     n_rows = frame.shape[0]
     columns: dict[str, pd.Series] = {}
     for col in frame.columns:
         s = frame[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
+        if isinstance(s.dtype, pd.CategoricalDtype) and col not in encoded_text:
             pass
         elif pd.api.types.is_bool_dtype(s.dtype):
             s = s.astype("category")
@@ -645,18 +773,30 @@ def _normalise_features(frame: pd.DataFrame, origin: str, flags: dict[str, list[
         else:  # text, or objects: work on the distinct values, then map back
             s = _text_column(s, col, origin, flags, notes)
         columns[col] = s
-    X = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+    X = pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
     _flag_columns(X, flags, notes)
     return X
 
 
-def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.Series:
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+def _distinct_text(s: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Codes (-1 missing), the stripped text of each distinct value (NaN if blank), and its count.
+
+    ``s`` is text (object or string dtype) or a categorical of raw text.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
     text = pd.Series(uniques, dtype=object).astype(str).str.strip()
     text = text.mask(text.eq(""))
+    counts = np.bincount(codes[codes >= 0], minlength=len(text))
+    return codes, text, counts
+
+
+def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.Series:
+    codes, text, counts = _distinct_text(s)
     parsed = pd.to_numeric(text, errors="coerce")
     present = codes >= 0
-    counts = np.bincount(codes[present], minlength=len(uniques))
     n_present = int(counts[text.notna().to_numpy()].sum())
     n_numeric = int(counts[parsed.notna().to_numpy()].sum())
     ratio = n_numeric / n_present if n_present else 0.0
@@ -665,10 +805,12 @@ def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]
         out = values.to_numpy()[np.where(present, codes, 0)] if len(values) else np.full(len(codes), np.nan)
         return np.where(present, out, np.nan) if out.dtype.kind == "f" else np.where(present, out, None)
 
-    if n_present and ratio == 1.0:
+    if not n_present:  # nothing but missing values: numeric NaN, as pandas reads an empty CSV column
+        result = pd.Series(np.full(len(codes), np.nan), name=col)
+    elif ratio == 1.0:
         result = pd.Series(expand(parsed.astype(float)), name=col)
-    elif n_present and ratio >= MOSTLY_NUMERIC:
-        bad = text[text.notna() & parsed.isna()]
+    elif ratio >= MOSTLY_NUMERIC:
+        bad = text[text.notna() & parsed.isna() & (counts > 0)]
         n_bad = int(counts[bad.index.to_numpy()].sum())
         notes.append(
             f"column {col!r} is numeric but has {n_bad} text value(s) such as {bad.iloc[0]!r}: read them as missing"
@@ -676,10 +818,10 @@ def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]
         flags["mixed_type"].append(col)
         result = pd.Series(expand(parsed.astype(float)), name=col)
     else:
-        if n_present and ratio > 0.1:
+        if ratio > 0.1:
             notes.append(f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical")
             flags["mixed_type"].append(col)
-        levels = text.dropna().unique().tolist()
+        levels = text[counts > 0].dropna().unique().tolist()
         category_codes = pd.Categorical(text, categories=levels).codes if len(text) else np.array([], dtype=np.int8)
         full = np.where(present, category_codes[np.where(present, codes, 0)] if len(text) else -1, -1)
         return pd.Series(pd.Categorical.from_codes(full, categories=levels), name=col)
@@ -689,25 +831,41 @@ def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]
 
 
 def _flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]) -> None:
+    """Flag all-missing, constant, identifier-like and high-cardinality columns.
+
+    Categoricals are counted from their codes; numeric columns need no hashing:
+    constant is min == max with nothing missing, an identifier is integer-valued
+    and strictly monotonic (all distinct, in order).
+    """
     n_rows = X.shape[0]
     for col in X.columns:
         s = X[col]
-        n_missing = int(s.isna().sum())
-        if n_missing == n_rows:
-            flags["all_missing"].append(col)
-            continue
-        distinct = s.nunique(dropna=True)
-        if distinct == 1 and n_missing == 0:
-            flags["constant"].append(col)
-            continue
-        is_cat = isinstance(s.dtype, pd.CategoricalDtype)
-        if n_rows >= 20 and distinct == n_rows:
-            integer_like = not is_cat and np.all(np.mod(s.to_numpy(dtype=float), 1) == 0)
-            if is_cat or (integer_like and (s.is_monotonic_increasing or s.is_monotonic_decreasing)):
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes = s.cat.codes.to_numpy()
+            present = codes[codes >= 0]
+            n_missing = n_rows - present.size
+            distinct = int(np.count_nonzero(np.bincount(present))) if present.size else 0
+            if n_missing == n_rows:
+                flags["all_missing"].append(col)
+            elif distinct == 1 and n_missing == 0:
+                flags["constant"].append(col)
+            elif n_rows >= 20 and distinct == n_rows:
                 flags["identifier"].append(col)
-                continue
-        if is_cat and (distinct > HIGH_CARDINALITY or (distinct > 50 and distinct > 0.5 * n_rows)):
-            flags["high_cardinality"].append(col)
+            elif distinct > HIGH_CARDINALITY or (distinct > 50 and distinct > 0.5 * n_rows):
+                flags["high_cardinality"].append(col)
+            continue
+        values = s.to_numpy(dtype=float, na_value=np.nan)
+        nan = np.isnan(values)
+        if nan.all():
+            flags["all_missing"].append(col)
+        elif nan.any():
+            continue
+        elif values.min() == values.max():
+            flags["constant"].append(col)
+        elif n_rows >= 20 and np.all(np.mod(values, 1) == 0):
+            step = np.diff(values)
+            if (step > 0).all() or (step < 0).all():
+                flags["identifier"].append(col)
     if flags["all_missing"]:
         notes.append(f"all-missing column(s) kept for characterization: {', '.join(flags['all_missing'])}")
     if flags["constant"]:
@@ -721,18 +879,39 @@ def _flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]
         )
 
 
-def _normalise_target(y: pd.Series, name: str, task: str | None, origin: str, notes: list[str]) -> tuple[pd.Series, str]:
-    if isinstance(y.dtype, pd.CategoricalDtype):
+def _text_target(y: pd.Series) -> tuple[pd.Series, pd.Series | None]:
+    """A text target (no missing values) as stripped labels, and as numbers if all are numbers.
+
+    Works on the distinct values: the labels are a categorical with sorted categories.
+    """
+    codes, text, counts = _distinct_text(y)
+    used = counts > 0
+    levels = np.asarray(sorted(set(text[used])), dtype=object)
+    position = np.searchsorted(levels, text.where(used, levels[0]).to_numpy(dtype=object))
+    labels = pd.Series(
+        pd.Categorical.from_codes(position[codes], categories=pd.Index(levels, dtype=object), validate=False),
+        name=y.name,
+    )
+    parsed = pd.to_numeric(text, errors="coerce")
+    if parsed[used].notna().all():
+        return labels, pd.Series(parsed.to_numpy(dtype=float)[codes], name=y.name)
+    return labels, None
+
+
+def _normalise_target(
+    y: pd.Series, name: str, task: str | None, origin: str, notes: list[str], *, text: bool = False
+) -> tuple[pd.Series, str]:
+    if text or not (
+        isinstance(y.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(y.dtype) or pd.api.types.is_numeric_dtype(y.dtype)
+    ):
+        y, numeric = _text_target(y)
+    elif isinstance(y.dtype, pd.CategoricalDtype):
         y = y.cat.remove_unused_categories()
         numeric = None
     elif pd.api.types.is_bool_dtype(y.dtype):
         numeric = None
-    elif pd.api.types.is_numeric_dtype(y.dtype):
-        numeric = y.astype(float)
     else:
-        y = y.astype(str).str.strip()
-        parsed, ratio = _numeric_ratio(y)
-        numeric = parsed.astype(float) if ratio == 1.0 else None
+        numeric = y.astype(float)
     if numeric is not None and np.isinf(numeric.to_numpy()).any():
         raise TargetError(f"target column {name!r} in {origin} has infinite values: replace or drop those rows")
     if task is None:
@@ -776,8 +955,21 @@ def _normalise_target(y: pd.Series, name: str, task: str | None, origin: str, no
     return labels, task
 
 
+def _compact_codes(codes: np.ndarray, n_levels: int) -> bytes:
+    """Category codes (-1 missing) as bytes of the smallest signed integer type that holds them."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_levels <= np.iinfo(dtype).max:
+            return np.ascontiguousarray(codes, dtype=dtype).tobytes()
+    return np.ascontiguousarray(codes, dtype=np.int64).tobytes()
+
+
 def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
-    """SHA-256 over column names and values, independent of dtypes and file format."""
+    """SHA-256 over column names and values, independent of dtypes and file format.
+
+    Numbers are hashed as float64 (one NaN bit pattern, no negative zero);
+    categorical columns as their sorted used levels and the codes into them, in
+    the smallest integer type that holds them (which depends on the levels only).
+    """
     digest = hashlib.sha256()
     for col_name, s in list(X.items()) + [(target, y)]:
         digest.update(b"\x00col\x00" + str(col_name).encode("utf-8"))
@@ -791,14 +983,14 @@ def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
                 s = pd.Series(np.where(codes >= 0, as_num.to_numpy(dtype=float)[np.maximum(codes, 0)], np.nan))
             else:  # canonical: levels sorted as text, codes remapped; -1 for missing
                 order = np.argsort(levels.to_numpy(dtype=str), kind="stable")
-                used = np.unique(codes[codes >= 0])
+                used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(levels)))
                 kept = sorted(levels.iloc[used].tolist())
                 digest.update(b"cat" + "\x00".join(kept).encode("utf-8"))
                 # re-index so unused levels (declared in ARFF, absent from the data) do not change the hash
                 remap = np.full(len(levels), -1, dtype=np.int64)
                 remap[order[np.isin(order, used)]] = np.arange(len(kept))
-                canonical = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-                digest.update(np.ascontiguousarray(canonical, dtype=np.int64).tobytes())
+                canonical = np.append(remap, -1)[codes]  # code -1 (missing) takes the appended -1
+                digest.update(_compact_codes(canonical, len(kept)))
                 continue
         numbers = s.to_numpy(dtype=float, na_value=np.nan)
         numbers = np.where(np.isnan(numbers), np.nan, numbers + 0.0)  # one NaN bit pattern, -0.0 -> 0.0

@@ -291,3 +291,72 @@ def test_arff_string_attributes_keep_missing_values():
     assert ds.X["cabin"].isna().sum() == 1014
     assert ds.X["home.dest"].isna().sum() == 564
     assert "nan" not in set(ds.X["cabin"].dropna().astype(str))
+
+
+# --- the pyarrow CSV reader gives what pandas' reader gives --------------------
+TRICKY_CSV = [
+    ("quoted fields and numbers", 'a,b,label\n"1","x, y",p\n"2.5","z",q\n"3","x, y",p\n"4",w,q\n'),
+    ("booleans", "flag,label\nTrue,p\nFalse,q\nTRUE,p\nfalse,q\n"),
+    ("booleans with missing", "flag,label\nTrue,p\n?,q\nFalse,p\n,q\n"),
+    ("dates stay text", "when,label\n2020-01-01,p\n2020-01-02,q\n2021-03-04,p\n2020-01-01,q\n"),
+    ("all-empty column", "a,empty,label\n1,,p\n2,,q\n3,,p\n4,,q\n"),
+    ("integers with missing", "a,label\n1,p\n?,q\nNA,p\n4,q\nnull,p\n6,q\n"),
+    ("missing markers in text", "c,label\nx,p\n?,q\nN/A,p\nNone,q\ny,p\n"),
+    ("leading blanks (pandas skips them)", "a,b,label\n1, x,p\n2, ?,q\n 3,y,p\n4, x,q\n"),
+    ("trailing blanks", "a,b,label\n1 ,x ,p\n2,y,q\n3,x,p\n4 ,y ,q\n"),
+    ("ragged rows", "a,b,label\n1,2,p\n3,q\n5,6,p\n7,8,q\n"),
+    ("byte order mark", "\ufeffa,b,label\n1,x,p\n2,y,q\n3,x,p\n"),
+    ("mostly numbers", "m,label\n" + "".join(f"{i},{'pq'[i % 2]}\n" for i in range(30)) + "oops,p\n"),
+    ("half numbers", "h,label\n" + "".join(f"{i if i % 2 else 't' + str(i)},{'pq'[i % 2]}\n" for i in range(30))),
+    ("number formats", "n,label\n1e3,p\n-0.0,q\n.5,p\n+2,q\n0x10,p\n"),
+    ("unicode text", "name,label\nJosé,p\n東京,q\nJosé,p\nÅsa,q\n"),
+    ("integer classes", "a,label\n1,0\n2,1\n3,2\n4,0\n5,1\n6,2\n"),
+    ("regression target", "a,y\n" + "".join(f"{i},{i * 1.5 + 0.25}\n" for i in range(30))),
+    ("missing targets and blank labels", "a,label\n1,p\n2,\n3, \n4,q\n5,?\n6,p\n7,q\n"),
+    ("identifier and constant", "id,k,x,label\n" + "".join(f"{i},c,{i % 3},{'pq'[i % 2]}\n" for i in range(25))),
+]
+
+
+@pytest.mark.parametrize("case", TRICKY_CSV, ids=[c[0] for c in TRICKY_CSV])
+def test_arrow_csv_reader_matches_pandas_reader(tmp_path, monkeypatch, case):
+    import metalearn.data as data
+
+    path = _write(tmp_path, "t.csv", case[1])
+    fast = load_dataset(path)
+    monkeypatch.setattr(data, "_read_csv_arrow", lambda *args: None)  # pandas' reader only
+    slow = load_dataset(path)
+    pd.testing.assert_frame_equal(fast.X, slow.X)
+    pd.testing.assert_series_equal(fast.y, slow.y)
+    assert fast.content_hash == slow.content_hash
+    assert dict(fast.flags) == dict(slow.flags)
+    assert fast.warnings == slow.warnings
+
+
+def test_arrow_csv_reader_matches_on_the_examples_and_reads_text_once(monkeypatch):
+    import metalearn.data as data
+
+    raw = data._read_file(EXAMPLES / "titanic.csv", encoding="utf-8", memory_limit=None)
+    assert {"sex", "embarked", "name"} <= raw.encoded_text  # the fast path was taken
+    assert isinstance(raw.frame["sex"].dtype, pd.CategoricalDtype)
+    fast = {p.name: load_dataset(p) for p in sorted(EXAMPLES.glob("*.csv"))}
+    monkeypatch.setattr(data, "_read_csv_arrow", lambda *args: None)
+    for path in sorted(EXAMPLES.glob("*.csv")):
+        slow = load_dataset(path)
+        pd.testing.assert_frame_equal(fast[path.name].X, slow.X)
+        pd.testing.assert_series_equal(fast[path.name].y, slow.y)
+        assert (fast[path.name].content_hash, fast[path.name].warnings) == (slow.content_hash, slow.warnings)
+
+
+def test_a_column_that_turns_to_text_late_in_a_large_file(tmp_path):
+    """pyarrow infers types block by block: a text value after the first block must not break or be lost."""
+    rows = 120_000
+    path = tmp_path / "late.csv"
+    with open(path, "w") as fh:
+        fh.write("a,b,label\n")
+        fh.write("".join(f"{i % 7},{i % 5},{'pq'[i % 2]}\n" for i in range(rows)))
+        fh.write("seven,5,p\n")
+    ds = load_dataset(path, target="label")
+    assert ds.n_rows == rows + 1
+    assert ds.X["a"].dtype == float and np.isnan(ds.X["a"].iloc[-1])  # >= 90 % numbers: numeric, text missing
+    assert ds.flags["mixed_type"] == ("a",)
+    assert ds.X["b"].dtype == np.int64
