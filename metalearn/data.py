@@ -822,9 +822,11 @@ def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]
             notes.append(f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical")
             flags["mixed_type"].append(col)
         levels = text[counts > 0].dropna().unique().tolist()
-        category_codes = pd.Categorical(text, categories=levels).codes if len(text) else np.array([], dtype=np.int8)
-        full = np.where(present, category_codes[np.where(present, codes, 0)] if len(text) else -1, -1)
-        return pd.Series(pd.Categorical.from_codes(full, categories=levels), name=col)
+        if len(levels) == len(text) and levels == text.tolist():  # distinct values already clean, all used
+            full = codes
+        else:  # merge values equal once stripped; blanks and unused values go
+            full = np.append(pd.Categorical(text, categories=levels).codes, -1)[codes]  # code -1 takes the -1
+        return pd.Series(pd.Categorical.from_codes(full, categories=levels, validate=False), name=col)
     if np.isinf(result.to_numpy()).any():
         raise DataError(f"column {col!r} in {origin} has infinite values: replace them with a finite value or leave them empty")
     return result
@@ -955,12 +957,12 @@ def _normalise_target(
     return labels, task
 
 
-def _compact_codes(codes: np.ndarray, n_levels: int) -> bytes:
-    """Category codes (-1 missing) as bytes of the smallest signed integer type that holds them."""
+def _compact_dtype(n_levels: int) -> type:
+    """The smallest signed integer type that holds codes -1 .. n_levels - 1."""
     for dtype in (np.int8, np.int16, np.int32):
         if n_levels <= np.iinfo(dtype).max:
-            return np.ascontiguousarray(codes, dtype=dtype).tobytes()
-    return np.ascontiguousarray(codes, dtype=np.int64).tobytes()
+            return dtype
+    return np.int64
 
 
 def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
@@ -987,10 +989,10 @@ def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
                 kept = sorted(levels.iloc[used].tolist())
                 digest.update(b"cat" + "\x00".join(kept).encode("utf-8"))
                 # re-index so unused levels (declared in ARFF, absent from the data) do not change the hash
-                remap = np.full(len(levels), -1, dtype=np.int64)
+                dtype = _compact_dtype(len(kept))
+                remap = np.full(len(levels) + 1, -1, dtype=dtype)  # the last -1 is taken by code -1 (missing)
                 remap[order[np.isin(order, used)]] = np.arange(len(kept))
-                canonical = np.append(remap, -1)[codes]  # code -1 (missing) takes the appended -1
-                digest.update(_compact_codes(canonical, len(kept)))
+                digest.update(remap[codes].tobytes())
                 continue
         numbers = s.to_numpy(dtype=float, na_value=np.nan)
         numbers = np.where(np.isnan(numbers), np.nan, numbers + 0.0)  # one NaN bit pattern, -0.0 -> 0.0
