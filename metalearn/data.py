@@ -120,7 +120,10 @@ class Dataset:
         What was repaired or is worth knowing, one line each.
     flags : mapping of str to tuple of str
         Column names by flag: ``all_missing``, ``constant``, ``identifier``,
-        ``high_cardinality``, ``mixed_type``.
+        ``high_cardinality``, ``mixed_type``, and ``string`` for ARFF ``string``
+        attributes (free text: categoricals for modelling, but counted by
+        :func:`metalearn.characterize` as OpenML counts them, neither numeric
+        nor symbolic).
     """
 
     X: pd.DataFrame

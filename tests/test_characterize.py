@@ -280,3 +280,37 @@ def test_duplicate_column_names_and_datetime_columns():
     X = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=30), "x": np.arange(30.0)})
     mf = _quiet(X, np.arange(30) % 2)
     assert mf["NumberOfFeatures"] == 3.0 and mf["NumberOfNumericFeatures"] == 1.0
+
+
+def test_arff_string_attributes_are_neither_numeric_nor_symbolic(tmp_path):
+    """OpenML counts an ARFF string attribute as a feature but not as symbolic; the loader flags it."""
+    from metalearn import space
+    from metalearn.data import load_dataset
+
+    rows = [
+        ("5.1", "red", "'Ann Lee'", "yes"), ("4.9", "blue", "'Bob'", "no"), ("6.2", "red", "?", "yes"),
+        ("5.8", "green", "'Cy Young'", "no"), ("6.0", "blue", "'Ann Lee'", "yes"), ("5.5", "red", "'Dee'", "no"),
+    ]  # fmt: skip
+    path = tmp_path / "people.arff"
+    path.write_text(
+        "@relation people\n@attribute size numeric\n@attribute colour {red,blue,green}\n"
+        "@attribute name string\n@attribute label {yes,no}\n@data\n" + "".join(",".join(r) + "\n" for r in rows)
+    )
+    ds = load_dataset(path, target="label")
+    assert ds.flags["string"] == ("name",)
+    assert isinstance(ds.X["name"].dtype, pd.CategoricalDtype)  # still usable by the models' preprocessing
+    assert ds.X["name"].isna().sum() == 1
+    mf = characterize(ds, groups=["general", "cardinality", "autosklearn"])
+    assert mf["NumberOfFeatures"] == 4  # size, colour, name, label
+    assert mf["NumberOfSymbolicFeatures"] == 2  # colour and the target, not name
+    assert mf["NumberOfNumericFeatures"] == 1
+    assert mf["NumberOfMissingValues"] == 1
+    assert mf["autosklearn.NumberOfCategoricalFeatures"] == 1
+    # the same as the data with the text column held as object, which characterize has always read as text
+    as_text = ds.X.assign(name=ds.X["name"].astype(object).where(ds.X["name"].notna(), None))
+    same = characterize(as_text, ds.y, groups=["general", "cardinality", "autosklearn"])
+    assert {k: v for k, v in mf.items() if v == v} == {k: v for k, v in same.items() if v == v}
+    # a CSV has no string type: there the column is symbolic
+    assert characterize(ds.X, ds.y, groups=["general"])["NumberOfSymbolicFeatures"] == 3
+    encoded = space.make_preprocessor("scale", ds.X)[0].fit_transform(ds.X)
+    assert encoded.shape[0] == len(rows) and np.isfinite(encoded).all()

@@ -56,19 +56,6 @@ def _gz_json(path: Path) -> dict:
         return json.load(fh)
 
 
-def _arff_string_attributes(path: Path) -> list[str]:
-    names = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            s = line.strip()
-            if s.lower().startswith("@data"):
-                break
-            m = re.match(r"@attribute\s+('[^']*'|\"[^\"]*\"|\S+)\s+(\S+)", s, flags=re.IGNORECASE)
-            if m and m.group(2).lower() == "string":
-                names.append(m.group(1).strip("'\""))
-    return names
-
-
 def load_fixture(directory: Path) -> Fixture | None:
     """Load one fixture directory, or None when it is not a complete dataset."""
     from metalearn.data import load_dataset
@@ -102,8 +89,8 @@ def load_fixture(directory: Path) -> Fixture | None:
         if val:
             drop += val if isinstance(val, list) else [val]
     X = ds.X.drop(columns=[c for c in drop if c in ds.X.columns])
-    # ARFF string attributes are text for OpenML (neither numeric nor symbolic)
-    for col in _arff_string_attributes(data_files[0]):
+    # ARFF string attributes (flagged by the loader) are text for OpenML: neither numeric nor symbolic
+    for col in ds.flags.get("string", ()):
         if col in X.columns:
             X[col] = X[col].astype(object).where(X[col].notna(), None)
     return Fixture(did, desc["name"], X, ds.y, qualities)

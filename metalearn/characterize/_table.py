@@ -10,7 +10,9 @@ Weka's attribute types are mapped from pandas dtypes:
 * integer and float columns are *numeric*;
 * anything else (``object``, ``string``: free text, e.g. an ARFF ``string``
   attribute) is a *string* attribute, which OpenML counts as a feature but
-  neither as numeric nor as symbolic.
+  neither as numeric nor as symbolic;
+* so is a column a :class:`~metalearn.data.Dataset` flags ``string`` (an ARFF
+  ``string`` attribute, which the loader holds as a categorical for modelling).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Table:
     X: pd.DataFrame
     y: pd.Series | None
     task: str | None  # "binary" | "multiclass" | "regression" | None (no target)
+    strings: frozenset = frozenset()  # columns that are string attributes whatever their dtype
 
     @cached_property
     def n_rows(self) -> int:
@@ -69,15 +72,17 @@ class Table:
 
     @cached_property
     def numeric(self) -> tuple[str, ...]:
-        return tuple(c for c, t in self.X.dtypes.items() if _is_numeric(t))
+        return tuple(c for c, t in self.X.dtypes.items() if _is_numeric(t) and c not in self.strings)
 
     @cached_property
     def nominal(self) -> tuple[str, ...]:
-        return tuple(c for c, t in self.X.dtypes.items() if _is_nominal(t))
+        return tuple(c for c, t in self.X.dtypes.items() if _is_nominal(t) and c not in self.strings)
 
     @cached_property
     def text(self) -> tuple[str, ...]:
-        return tuple(c for c, t in self.X.dtypes.items() if not _is_numeric(t) and not _is_nominal(t))
+        return tuple(
+            c for c, t in self.X.dtypes.items() if c in self.strings or not (_is_numeric(t) or _is_nominal(t))
+        )
 
     @property
     def classification(self) -> bool:
@@ -114,7 +119,9 @@ def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
         if y is not None:
             raise CharacterizationError("y must not be given with a Dataset: the Dataset holds its target")
         X, target, task = data.X, data.y, task or data.task
+        strings = frozenset(getattr(data, "flags", {}).get("string", ()))
     else:
+        strings = frozenset()
         if isinstance(data, pd.DataFrame):
             X = data
         elif isinstance(data, pd.Series):
@@ -150,7 +157,7 @@ def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
         dup = X.columns[X.columns.duplicated()][0]
         raise CharacterizationError(f"column name {dup!r} appears more than once in X: give each column a unique name")
     if target is None:
-        return Table(X=X, y=None, task=None)
+        return Table(X=X, y=None, task=None, strings=strings)
     if target.notna().sum() == 0:
         raise CharacterizationError(f"target {target.name!r} has no values: give a target with values")
     if task is None:
@@ -163,4 +170,4 @@ def make_table(data: Any, y: Any = None, *, task: str | None = None) -> Table:
         values = target.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isinf(values).any():
             raise CharacterizationError(f"target {target.name!r} has infinite values: replace or drop those rows")
-    return Table(X=X, y=target, task=task)
+    return Table(X=X, y=target, task=task, strings=strings)
