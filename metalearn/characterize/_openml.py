@@ -260,11 +260,18 @@ def information(passes: Passes) -> tuple[dict, dict]:
     h_class = _entropy_bits(class_total, n)
     att_entropy = np.empty(len(t.nominal))
     mutual = np.empty(len(t.nominal))
+    nom = passes.nominal
+    y_scaled: dict[int, np.ndarray] = {}  # y0 * n_values for the last few n_values (bounded memory)
     for j, col in enumerate(t.nominal):
         codes, n_values = nominal_codes(t.X[col])
-        x0 = _missing_as_first(codes)
+        x0 = _missing_as_first(codes) if nom.n_missing[j] else codes
         n_values = max(n_values, 1)
-        joint = np.bincount(x0 * k + y0, minlength=n_values * k).reshape(-1, k).astype(np.float64)
+        if n_values not in y_scaled:
+            if len(y_scaled) >= 3:
+                del y_scaled[next(iter(y_scaled))]
+            y_scaled[n_values] = y0 * n_values
+        # joint counts indexed (class, value), then transposed to (value, class)
+        joint = np.bincount(y_scaled[n_values] + x0, minlength=n_values * k).reshape(k, -1).T.astype(np.float64)
         sizes = joint.sum(axis=1)
         att_entropy[j] = _entropy_bits(sizes, n)
         # H(class | attribute) = sum_v n_v/n * H(class | value v)

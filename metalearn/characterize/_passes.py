@@ -122,11 +122,16 @@ def nominal_counts(X: pd.DataFrame, names: tuple[str, ...]) -> NominalCounts:
     counts, n_missing, n_declared = [], [], []
     for col in names:
         codes, k = nominal_codes(X[col])
-        c = np.bincount(codes + 1, minlength=k + 1)
-        counts.append(c[1:])
-        n_missing.append(int(c[0]))
+        if codes.size and codes.min() >= 0:
+            c = np.bincount(codes, minlength=k)
+            missing = 0
+        else:
+            c = np.bincount(codes.astype(np.intp) + 1, minlength=k + 1)
+            c, missing = c[1:], int(c[0])
+        counts.append(c)
+        n_missing.append(missing)
         n_declared.append(k)
-        if c[0]:
+        if missing:
             row_missing |= codes < 0
     return NominalCounts(
         names, tuple(counts), np.asarray(n_missing, dtype=np.int64), np.asarray(n_declared, dtype=np.int64), row_missing

@@ -45,9 +45,13 @@ def _is_numeric(dtype: Any) -> bool:
 
 
 def nominal_codes(s: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes (-1 for missing) and the number of declared values."""
+    """Integer codes (-1 for missing) and the number of declared values.
+
+    The codes are pandas' own array (no copy), in the smallest signed integer
+    type pandas chose for them: cast before arithmetic that could overflow it.
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return np.asarray(s.cat.codes.to_numpy(), dtype=np.int64), len(s.cat.categories)
+        return s.array.codes, len(s.dtype.categories)
     # bool, possibly nullable
     values = s.to_numpy(dtype=object, na_value=None) if s.hasnans else s.to_numpy()
     if s.hasnans:
@@ -95,7 +99,8 @@ class Table:
             raise AssertionError("y_codes needs a classification target")
         y = self.y
         if _is_nominal(y.dtype):
-            return nominal_codes(y)
+            codes, k = nominal_codes(y)
+            return codes.astype(np.int64), k
         codes, uniques = pd.factorize(y, sort=True)
         return np.asarray(codes, dtype=np.int64), len(uniques)
 
