@@ -162,14 +162,12 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
     Ranks configurations by how they did on the most similar datasets of the KB
     (a portfolio: the best of the top N should be good) and shows the evidence.
     """
-    from metalearn.characterize import characterize as _characterize
     from metalearn.kb import KnowledgeBase
     from metalearn.recommend import Recommender
 
     dataset = _load(data, target, task)
-    mf = _characterize(dataset)
-    with KnowledgeBase.open(kb_path) as kbase:
-        result = Recommender(kbase).explain(meta_features=mf, task=dataset.task, metric=metric, top=top,
+    with KnowledgeBase.open(kb_path) as kbase:  # the recommender characterizes the data with the groups it uses
+        result = Recommender(kbase).explain(dataset, task=dataset.task, metric=metric, top=top,
                                             exclude_datasets=exclude)
     if as_json:
         out = {"dataset": dataset.name, "task": result.task, "metric": result.metric, "reason": result.reason,
