@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,6 +259,41 @@ def _scaled(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _pivot_mean(rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """Mean of ``values`` per (row, column) as a sorted wide frame, NaN where none."""
+    row_ids, r = np.unique(rows, return_inverse=True)
+    col_ids, c = np.unique(cols, return_inverse=True)
+    total = np.zeros((len(row_ids), len(col_ids)))
+    count = np.zeros_like(total)
+    np.add.at(total, (r, c), values)
+    np.add.at(count, (r, c), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    return pd.DataFrame(mean, index=pd.Index(row_ids, name="dataset_id"),
+                        columns=pd.Index(col_ids, name="configuration_id"))
+
+
+def _kb_state(kb) -> tuple:
+    """A key that changes whenever the KB's content may have changed.
+
+    For a KB file: size and modification time of the file and of its write-ahead log
+    (every committed write changes one of them); otherwise the KB's row counts.
+    """
+    path = getattr(kb, "path", None)
+    try:
+        stats = [os.stat(f"{path}{suffix}") if os.path.exists(f"{path}{suffix}") else None
+                 for suffix in ("", "-wal")]
+    except (OSError, TypeError):
+        stats = [None]
+    if path is not None and stats[0] is not None:
+        return ("file", str(path)) + tuple(None if st is None else (st.st_ino, st.st_size, st.st_mtime_ns)
+                                           for st in stats)
+    if hasattr(kb, "stats"):
+        st = kb.stats()
+        return ("counts", st.n_datasets, st.n_meta_features, st.n_configurations, st.n_runs)
+    return ("unknown",)
+
+
 def _family(task: str) -> str:
     if task in ("binary", "multiclass", "classification"):
         return "classification"
@@ -309,12 +345,33 @@ class Recommender:
         self.n_trees = n_trees
         self.random_state = random_state
         self.validate = validate
-        self._datasets = kb.datasets_frame()
-        mf = kb.meta_features_frame()
+        self._valid: dict = {}
+        self._load()
+
+    def _load(self) -> None:
+        """(Re)read the KB's datasets and meta-features; forget every table derived from the KB."""
+        for _ in range(3):  # reading may refresh the KB's own meta-feature cache: read again once it is stable
+            state = _kb_state(self.kb)
+            self._datasets = self.kb.datasets_frame()
+            mf = self.kb.meta_features_frame()
+            if _kb_state(self.kb) == state:
+                break
+        self._state = state  # taken before reading: a write after it shows as a change at the next query
         self._meta = _derive(mf.apply(pd.to_numeric, errors="coerce")) if len(mf.columns) else mf
         self._tables: dict = {}
         self._runs: dict = {}
-        self._valid: dict = {}
+        self._display: dict = {}
+
+    def refresh(self) -> bool:
+        """Re-read the KB if it changed since it was read (new runs, datasets or meta-features).
+
+        Called by every query, so a ``Recommender`` kept open while runs are written to its
+        KB recommends from the current content. Returns True when it re-read.
+        """
+        if _kb_state(self.kb) == self._state:
+            return False
+        self._load()
+        return True
 
     # ---- data access ----------------------------------------------------------
     def _runs_of(self, family: str, metric: str) -> pd.DataFrame:
@@ -322,10 +379,10 @@ class Recommender:
         if key not in self._runs:
             runs = self.kb.runs_frame(metric=metric)
             if len(runs):
-                tasks = self._datasets["task_type"].reindex(runs["dataset_id"].to_numpy())
-                fam = tasks.map(lambda t: "regression" if t == "regression" else "classification").to_numpy()
-                runs = runs[fam == family]
-                runs = runs[runs["score"].notna()]
+                task = self._datasets["task_type"]
+                regression = task.index[task == "regression"]
+                is_regression = runs["dataset_id"].isin(regression).to_numpy()
+                runs = runs[(is_regression == (family == "regression")) & runs["score"].notna().to_numpy()]
             self._runs[key] = runs
         return self._runs[key]
 
@@ -360,8 +417,8 @@ class Recommender:
                 keep = [cid for cid, row in info.iterrows()
                         if self._is_valid(row["algorithm"], row["params"], family)[0]]
                 runs = runs[runs["configuration_id"].isin(keep)]
-                wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score",
-                                        aggfunc="mean")
+                wide = _pivot_mean(runs["dataset_id"].to_numpy(), runs["configuration_id"].to_numpy(),
+                                   runs["score"].to_numpy(dtype=float))
             self._tables[key] = (wide, info)
         return self._tables[key]
 
@@ -427,6 +484,7 @@ class Recommender:
         """
         if top < 1:
             raise RecommendationError(f"top={top} must be at least 1")
+        self.refresh()
         mf, task = self._query(data, meta_features, task)
         family = _family(task)
         exclude = self._resolve_exclude(exclude_datasets)
@@ -571,9 +629,12 @@ class Recommender:
         name, oid = self._info(dataset_id)
         near: list[tuple[str, float, float]] = []
         if features and importances is not None:
-            scaled = _scaled(self._meta[list(features)])
-            spread = (scaled.quantile(0.75) - scaled.quantile(0.25)).replace(0, np.nan).fillna(scaled.std())
-            spread = spread.replace(0, np.nan).fillna(1.0)
+            key = tuple(features)
+            if key not in self._display:
+                scaled = _scaled(self._meta[list(features)])
+                spread = (scaled.quantile(0.75) - scaled.quantile(0.25)).replace(0, np.nan).fillna(scaled.std())
+                self._display = {key: (scaled, spread.replace(0, np.nan).fillna(1.0))}
+            scaled, spread = self._display[key]
             q = _scaled(pd.DataFrame([{f: mf[f] for f in features}])).iloc[0]
             row = scaled.loc[dataset_id] if dataset_id in scaled.index else None
             if row is not None:

@@ -170,3 +170,27 @@ def test_bad_input_one_line_errors(tmp_path, kwargs, match):
         with pytest.raises(RecommendationError, match=match) as info:
             Recommender(kb).recommend(**kwargs)
         assert isinstance(info.value, MetaLearnError) and "\n" not in str(info.value)
+
+
+def test_recommender_sees_runs_written_after_it_was_made(tmp_path):
+    """A Recommender kept open while runs are written to its KB recommends from the new runs."""
+    with _small_kb(tmp_path / "kb.sqlite") as kb:
+        rec = Recommender(kb, n_trees=20)
+        query = {"MinorityClassPercentage": 30.0, "NumberOfInstances": 777.0, "NumberOfFeatures": 7.0,
+                 "NumberOfClasses": 2.0}
+        before = rec.explain(meta_features=query, task="binary", top=2)
+        assert before.n_datasets == 16
+        assert rec.refresh() is False  # nothing written: the tables are kept
+
+        # a new dataset identical to the query, where ExtraTrees is far ahead
+        ds = kb.add_dataset("twin", task_type="binary", source="test:twin")
+        kb.add_meta_features(ds.dataset_id, query, "metalearn test")
+        configs = [kb.find_configuration(a, space.validate_params(a, p)).configuration_id for a, p in CONFIGS]
+        scores = [0.6, 0.6, 0.6, 0.6, 0.6, 0.99]
+        kb.add_runs(RunInput(ds.dataset_id, c, "balanced_accuracy", s, "5-fold CV") for c, s in zip(configs, scores))
+
+        after = rec.explain(meta_features=query, task="binary", top=2)
+        assert after.n_datasets == 17
+        assert after.neighbours[0].dataset_id == ds.dataset_id and after.neighbours[0].distance == 0.0
+        assert any(e.dataset_id == ds.dataset_id for r in after.recommendations for e in r.evidence)
+        assert rec.refresh() is False
