@@ -32,6 +32,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import subprocess
 import sys
 import time
 import warnings
@@ -61,7 +63,17 @@ DATASETS = {
     "vehicle": ("keel", "vehicle", None, ("openml:54", "vehicle")),
     "german": ("keel", "german", None, ("openml:31", "credit-g")),
     "australian": ("keel", "australian", None, ("openml:40981", "australian")),
+    # development datasets (used to choose the warm-start strategy; not in the reported benchmark)
+    "bupa": ("keel", "bupa", None, ("openml:8", "liver-disorders", "bupa")),
+    "tae": ("keel", "tae", None, ("openml:48", "tae")),
+    "hayes-roth": ("keel", "hayes-roth", None, ("openml:329", "hayes-roth")),
+    "wisconsin": ("keel", "wisconsin", None, ("openml:15", "breast-w", "wisconsin")),
+    "housevotes": ("keel", "housevotes", None, ("openml:56", "vote", "housevotes")),
+    "led7digit": ("keel", "led7digit", None, ("openml:40496", "LED-display-domain-7digit", "led7digit")),
+    "monk-2": ("keel", "monk-2", None, ("openml:334", "monks-problems-2", "monk-2")),
+    "mammographic": ("keel", "mammographic", None, ("openml:310", "mammography", "mammographic")),
 }
+DEV_DATASETS = "bupa,tae,hayes-roth,wisconsin,housevotes,led7digit,monk-2,mammographic"
 DEFAULT_DATASETS = "iris,wine,breast_cancer,kr-vs-kp,penguins,zoo,glass2,sonar,ionosphere,heart,saheart,pima"
 
 
@@ -112,12 +124,58 @@ def holdout(train, X_te, y_te, algorithm, params, metric, seed):
         return float("nan")
 
 
-def run_method(method, train, X_te, y_te, excl, seed, budgets, args):
+class CachedEvaluator:
+    """``metalearn.evaluate.evaluate`` with fixed folds and a cache by configuration.
+
+    Every search of one dataset in a run (every method and seed) sees the same CV folds and the
+    same estimator seeds (``random_state`` is fixed at ``fold_seed``; only the samplers' seeds vary),
+    so an evaluation depends only on the configuration and is evaluated once: the warm start's trials,
+    identical for every seed, and the random startup trials that cold TPE shares with random search
+    under the same seed. A search therefore reports exactly what it would report without the cache.
+    """
+
+    def __init__(self, fold_seed=0):
+        self.fold_seed = fold_seed
+        self.results = {}
+        self.hits = 0
+        self.seconds = 0.0
+
+    def __call__(self, name, params, X, y, *, task, metric, cv, timeout, memory_limit_mb, random_state):
+        from metalearn.evaluate import evaluate
+
+        key = (name, json.dumps(dict(params), sort_keys=True, default=str), metric, cv)
+        if key in self.results:
+            self.hits += 1
+            return self.results[key]
+        t0 = time.monotonic()
+        res = evaluate(name, params, X, y, task=task, metric=metric, cv=cv, timeout=timeout,
+                       memory_limit_mb=memory_limit_mb, random_state=self.fold_seed)
+        self.seconds += time.monotonic() - t0
+        self.results[key] = res
+        return res
+
+
+class Holdout:
+    """Holdout score of a configuration refitted on the training part (``random_state`` fixed), cached."""
+
+    def __init__(self, train, X_te, y_te, metric, fold_seed=0):
+        self.train, self.X_te, self.y_te, self.metric, self.fold_seed = train, X_te, y_te, metric, fold_seed
+        self.scores = {}
+
+    def __call__(self, algorithm, params):
+        key = (algorithm, json.dumps(dict(params), sort_keys=True, default=str))
+        if key not in self.scores:
+            self.scores[key] = holdout(self.train, self.X_te, self.y_te, algorithm, params, self.metric, self.fold_seed)
+        return self.scores[key]
+
+
+def run_method(method, train, excl, seed, budgets, args, evaluator, holdout_of):
     from metalearn.search import search
 
     opts = dict(warm_start=False, sampler="tpe", prior_runs=False, narrow=False)
-    if method in ("warm", "prior", "narrow"):
+    if method in ("warm", "portfolio", "prior", "narrow"):
         opts["warm_start"] = True
+        opts["warm_start_strategy"] = "portfolio" if method == "portfolio" else args.strategy
     if method == "random":
         opts["sampler"] = "random"
     if method == "prior":
@@ -128,26 +186,30 @@ def run_method(method, train, X_te, y_te, excl, seed, budgets, args):
     t0 = time.monotonic()
     res = search(
         train, n_trials=n_trials, kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
-        refit=False, trial_timeout=args.trial_timeout, cv=args.cv, **opts,
+        refit=False, trial_timeout=args.trial_timeout, cv=args.cv, evaluator=evaluator, **opts,
     )
     elapsed = time.monotonic() - t0
     trials = sorted(res.trials, key=lambda t: t.number)
-    out = {"elapsed": elapsed, "cv": {}, "holdout": {}, "first": None, "n_failed": sum(t.status != "ok" for t in trials)}
+    out = {"elapsed": elapsed, "cv": {}, "holdout": {}, "best": {}, "first": None,
+           "n_failed": sum(t.status != "ok" for t in trials), "n_trials": len(trials),
+           "warm_start": [[t.algorithm, dict(t.params), t.score] for t in trials if t.warm_start]}
     if trials:
         out["first"] = trials[0].score if trials[0].status == "ok" else float("nan")
     for k in budgets:
+        # exactly what a k-trial search reports: the best ok trial among the first k, ties to the earliest
         ok = [t for t in trials[:k] if t.status == "ok" and math.isfinite(t.score)]
         if k > n_trials or not ok:
-            out["cv"][k], out["holdout"][k] = float("nan"), float("nan")
+            out["cv"][k], out["holdout"][k], out["best"][k] = float("nan"), float("nan"), None
             continue
         best = max(ok, key=lambda t: (t.score, -t.number))
         out["cv"][k] = best.score
-        out["holdout"][k] = holdout(train, X_te, y_te, best.algorithm, best.params, res.metric, seed)
+        out["best"][k] = [best.algorithm, dict(best.params)]
+        out["holdout"][k] = holdout_of(best.algorithm, best.params)
     return out
 
 
 def run_wall(train, X_te, y_te, excl, seed, args):
-    """Warm search and FLAML for the same wall time; holdout scores."""
+    """Warm search and FLAML for the same wall time (no cache: real time); holdout scores."""
     from sklearn.metrics import get_scorer
 
     from metalearn.search import search
@@ -156,9 +218,11 @@ def run_wall(train, X_te, y_te, excl, seed, args):
     out = {}
     t0 = time.monotonic()
     res = search(train, time_budget=args.wall, kb=args.kb, exclude_datasets=excl, seed=seed, write_back=False,
-                 refit=True, cv=args.cv)
+                 refit=True, cv=args.cv, warm_start_strategy=args.strategy)
     out["metalearn_seconds"] = time.monotonic() - t0
     out["metalearn_trials"] = len(res.trials)
+    out["metalearn_cv"] = res.best_score
+    out["metalearn_best"] = [res.algorithm, dict(res.best_params)]
     out["metalearn"] = float(get_scorer(metric)(res.model, X_te, y_te)) if res.model is not None else float("nan")
     try:
         from flaml import AutoML
@@ -181,6 +245,7 @@ def run_wall(train, X_te, y_te, excl, seed, args):
             n_jobs=1, seed=seed, verbose=0, eval_method="cv", n_splits=args.cv,
         )
     out["flaml_seconds"] = time.monotonic() - t0
+    out["flaml_best"] = str(automl.best_estimator)
     out["flaml"] = float(get_scorer(metric)(automl, X_te, y_te))
     return out
 
@@ -190,55 +255,123 @@ def mean(xs):
     return float(np.mean(xs)) if xs else float("nan")
 
 
+def run_dataset(name, seeds, budgets, methods, args):
+    """Every method and seed on one dataset (and the wall-time comparison); returns its JSON entry."""
+    started = time.monotonic()
+    dataset = load(name)
+    train, X_te, y_te = split(dataset)
+    excl = tuple(dict.fromkeys((*DATASETS[name][3], name)))
+    metric = "balanced_accuracy" if train.task != "regression" else "r2"
+    evaluator = CachedEvaluator(fold_seed=0)
+    holdout_of = Holdout(train, X_te, y_te, metric, fold_seed=0)
+    entry = {"task": dataset.task, "n_rows": int(dataset.X.shape[0]), "n_cols": int(dataset.X.shape[1]),
+             "exclude": list(excl), "runs": {}}
+    for method in methods:
+        entry["runs"][method] = []
+        for seed in seeds:
+            r = run_method(method, train, excl, seed, budgets, args, evaluator, holdout_of)
+            entry["runs"][method].append(r)
+            cvs = " ".join(f"{k}:{r['cv'][k]:.4f}" for k in budgets)
+            print(f"{name:>14} {method:>9} seed {seed}: cv {cvs}  ({r['elapsed']:.0f}s, {r['n_failed']} failed, "
+                  f"{evaluator.hits} cache hits so far)", flush=True)
+    entry["evaluations"] = len(evaluator.results)
+    entry["cache_hits"] = evaluator.hits
+    entry["evaluation_seconds"] = evaluator.seconds
+    if args.wall > 0:
+        entry["wall"] = [run_wall(train, X_te, y_te, excl, seed, args) for seed in seeds[:1]]
+        w = entry["wall"][0]
+        print(f"{name:>14} wall {args.wall:.0f}s: metalearn holdout {w['metalearn']:.4f} ({w['metalearn_trials']} trials)"
+              f"  flaml {w['flaml'] if w['flaml'] is None else round(w['flaml'], 4)}", flush=True)
+    entry["seconds"] = time.monotonic() - started
+    return entry
+
+
+def _dump(obj, path):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str).replace("NaN", "null"))
+    tmp.replace(path)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"comma-separated, from: {', '.join(DATASETS)}")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--trials", default="1,5,10,25,50", help="budgets k at which the best-so-far is read")
-    p.add_argument("--methods", default="warm,cold,random", help="warm,cold,random[,prior,narrow]")
+    p.add_argument("--methods", default="warm,cold,random", help="warm,cold,random[,portfolio,prior,narrow]")
+    p.add_argument("--strategy", default="blend", help="the warm start's warm_start_strategy (blend | portfolio)")
     p.add_argument("--wall", type=float, default=60.0, help="seconds for the equal-wall-time comparison with FLAML (0: skip)")
     p.add_argument("--kb", default=None, help="knowledge base (default location)")
     p.add_argument("--cv", type=int, default=5)
-    p.add_argument("--trial-timeout", type=float, default=60.0)
+    p.add_argument("--trial-timeout", type=float, default=20.0)
     p.add_argument("--cap", default="", help="per-method trial caps, e.g. warm=10,random=10 (budgets above are not run)")
+    p.add_argument("--processes", type=int, default=1, help="datasets run at once, each in its own process")
     p.add_argument("--out", default=str(ROOT / "docs" / "results" / "warmstart.json"))
+    p.add_argument("--parts", default=None, help="directory of per-dataset checkpoints (default: OUT without .json + _parts)")
+    p.add_argument("--only", default=None, help=argparse.SUPPRESS)  # internal: one dataset, written to --parts
     args = p.parse_args(argv)
+    raw_argv = list(argv if argv is not None else sys.argv[1:])
     args.cap = {k: int(v) for k, v in (item.split("=") for item in args.cap.split(",") if item)}
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DATASETS]
+    if unknown:
+        p.error(f"unknown dataset(s) {', '.join(unknown)}: choose from {', '.join(DATASETS)}")
     seeds = [int(s) for s in args.seeds.split(",")]
     budgets = sorted({int(k) for k in args.trials.split(",")})
     methods = [m.strip() for m in args.methods.split(",")]
-    results = {"command": " ".join(["python scripts/bench_warmstart.py", *(argv if argv is not None else sys.argv[1:])]),
-               "datasets": {}, "budgets": budgets, "seeds": seeds, "methods": methods, "wall": args.wall}
+    parts = Path(args.parts or str(Path(args.out).with_suffix("")) + "_parts")
+    if args.only:
+        entry = run_dataset(args.only, seeds, budgets, methods, args)
+        _dump(entry, parts / f"{args.only}.json")
+        return
+    results = {"command": " ".join(["python scripts/bench_warmstart.py", *[a for a in raw_argv]]),
+               "datasets": {}, "budgets": budgets, "seeds": seeds, "methods": methods, "wall": args.wall,
+               "strategy": args.strategy, "trial_timeout": args.trial_timeout, "processes": args.processes,
+               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+               "load_average_start": list(os.getloadavg())}
     started = time.monotonic()
-    for name in names:
-        dataset = load(name)
-        train, X_te, y_te = split(dataset)
-        excl = DATASETS[name][3]
-        entry = {"task": dataset.task, "n_rows": int(dataset.X.shape[0]), "n_cols": int(dataset.X.shape[1]), "runs": {}}
-        for method in methods:
-            entry["runs"][method] = []
-            for seed in seeds:
-                r = run_method(method, train, X_te, y_te, excl, seed, budgets, args)
-                entry["runs"][method].append(r)
-                cvs = " ".join(f"{k}:{r['cv'][k]:.4f}" for k in budgets)
-                print(f"{name:>14} {method:>7} seed {seed}: cv {cvs}  ({r['elapsed']:.0f}s, {r['n_failed']} failed)",
-                      flush=True)
-        if args.wall > 0:
-            entry["wall"] = [run_wall(train, X_te, y_te, excl, seed, args) for seed in seeds[:1]]
-            w = entry["wall"][0]
-            print(f"{name:>14} wall {args.wall:.0f}s: metalearn holdout {w['metalearn']:.4f} ({w['metalearn_trials']} trials)"
-                  f"  flaml {w['flaml'] if w['flaml'] is None else round(w['flaml'], 4)}", flush=True)
-        results["datasets"][name] = entry
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(results, indent=1, default=lambda x: None if x != x else x))
+    todo = [n for n in names if not (parts / f"{n}.json").exists()]
+    if len(todo) < len(names):
+        print(f"resuming: {len(names) - len(todo)} dataset(s) already in {parts}", flush=True)
+    running = {}
+    child_argv = [a for a in raw_argv]
+    while todo or running:
+        while todo and len(running) < max(1, args.processes):
+            name = todo.pop(0)
+            cmd = [sys.executable, str(Path(__file__).resolve()), *child_argv, "--only", name, "--parts", str(parts)]
+            running[name] = subprocess.Popen(cmd)
+        time.sleep(1.0)
+        for name, proc in list(running.items()):
+            if proc.poll() is not None:
+                del running[name]
+                if proc.returncode != 0:
+                    print(f"{name}: failed with exit code {proc.returncode}", file=sys.stderr, flush=True)
+                write_report(results, names, parts, args.out, started)
+    write_report(results, names, parts, args.out, started)
+
+
+def write_report(results, names, parts, out, started):
+    """Merge the per-dataset checkpoints present so far into OUT (.json and .md)."""
+    results = dict(results)
+    results["datasets"] = {}
+    for n in names:
+        f = parts / f"{n}.json"
+        if f.exists():
+            entry = json.loads(f.read_text())
+            for method_runs in entry["runs"].values():
+                for r in method_runs:
+                    for key in ("cv", "holdout", "best"):
+                        r[key] = {int(k): v for k, v in r[key].items()}
+            results["datasets"][n] = entry
     results["seconds"] = time.monotonic() - started
+    results["load_average_end"] = list(os.getloadavg())
+    results["complete"] = len(results["datasets"]) == len(names)
     report = summarise(results)
     results["summary"] = report["summary"]
-    Path(args.out).write_text(json.dumps(results, indent=1))
-    md = Path(args.out).with_suffix(".md")
-    md.write_text(report["markdown"])
-    print(report["markdown"])
+    _dump(results, out)
+    Path(out).with_suffix(".md").write_text(report["markdown"])
+    if results["complete"]:
+        print(report["markdown"], flush=True)
 
 
 def summarise(results):

@@ -66,13 +66,87 @@ def test_warm_start_enqueues_the_recommendations_first(wine, kb_path):
     with KnowledgeBase.open(kb_path, create=False) as kb:
         recs = recommend(wine, kb=kb, top=2, exclude_datasets=exclude)
     res = search(wine, n_trials=3, warm_start=2, kb=kb_path, seed=0, cv=3, exclude_datasets=exclude, refit=False,
-                 write_back=False)
+                 write_back=False, warm_start_strategy="portfolio")
     assert [t.warm_start for t in res.trials] == [True, True, False]
     assert res.n_warm_start == 2
     for trial, rec in zip(res.trials, recs):
         assert trial.algorithm == rec.algorithm
         assert json.dumps(dict(trial.params), sort_keys=True) == json.dumps(
             space.validate_params(rec.algorithm, rec.params), sort_keys=True)
+
+
+def _rec(algorithm, params, rank):
+    from metalearn.recommend import Evidence, Recommendation
+
+    return Recommendation(algorithm, params, 0.9, 0.05, (Evidence(1, "x", None, 0.1, 0.9),), rank, "test")
+
+
+def test_blended_warm_start_plan_deduplicates_diversifies_and_adds_defaults():
+    from metalearn import space
+    from metalearn.search import warm_start_plan
+
+    algorithms = space.algorithms_for("binary")
+    recs = [
+        _rec("GradientBoostingClassifier", {"learning_rate": 0.1, "max_depth": 6, "max_features": None}, 1),
+        _rec("GradientBoostingClassifier", {"learning_rate": 0.05, "max_depth": 6, "max_features": None}, 2),  # near 1
+        _rec("SVC", {"C": 16.0, "coef0": 0.0, "kernel": "rbf"}, 3),
+        _rec("GradientBoostingClassifier", {"learning_rate": 0.5, "max_depth": 3, "max_features": None}, 4),
+        _rec("GradientBoostingClassifier", {"learning_rate": 0.025, "max_depth": 3, "max_features": None}, 5),  # 3rd GB
+        _rec("GaussianNB", {}, 6),
+        _rec("NoSuchAlgorithm", {}, 7),
+    ]
+    plan = warm_start_plan(recs, task="binary", algorithms=algorithms, n=8,
+                           regret={"SVC": 0.4, "ExtraTreesClassifier": 0.01, "RandomForestClassifier": 0.1})
+    names = [(name, reason) for name, _, reason in plan]
+    assert names == [
+        ("GradientBoostingClassifier", "recommended"), ("ExtraTreesClassifier", "default"),
+        ("SVC", "recommended"), ("RandomForestClassifier", "default"),
+        ("GradientBoostingClassifier", "recommended"), ("HistGradientBoostingClassifier", "default"),
+        ("GaussianNB", "recommended"), ("LogisticRegression", "default"),
+    ]  # the SVC default is left out: the neighbours' runs count against SVC (regret 0.4 >= 0.25)
+    assert plan[4][1]["learning_rate"] == 0.5
+    assert plan[1][1] == space.validate_params("ExtraTreesClassifier", space.default_params("ExtraTreesClassifier"))
+    # portfolio: the recommender's order as-is, unknown algorithms dropped
+    port = warm_start_plan(recs, task="binary", algorithms=algorithms, n=3, strategy="portfolio")
+    assert [p[1].get("learning_rate") for p in port] == [0.1, 0.05, None]
+    # regression defaults; no recommendations at all (a KB without runs) still gives a warm start
+    reg = warm_start_plan([], task="regression", algorithms=space.algorithms_for("regression"), n=2)
+    assert [p[0] for p in reg] == ["RandomForestRegressor", "HistGradientBoostingRegressor"]
+    with pytest.raises(SearchError, match="warm_start_strategy='best'"):
+        warm_start_plan(recs, task="binary", algorithms=algorithms, n=3, strategy="best")
+
+
+def test_blended_warm_start_in_a_search_is_what_the_plan_says(wine, kb_path):
+    from metalearn.recommend import recommend
+    from metalearn.search import _algorithm_regret, warm_start_plan
+
+    KnowledgeBase.open(kb_path, create="seed").close()
+    exclude = ("openml:187", "wine")
+    with KnowledgeBase.open(kb_path, create=False) as kb:
+        recs = recommend(wine, kb=kb, top=12, exclude_datasets=exclude)
+        regret = _algorithm_regret(kb, recs, "balanced_accuracy", set())
+    assert regret and all(0.0 <= v <= 1.0 for v in regret.values())
+    plan = warm_start_plan(recs, task=wine.task, algorithms=sorted({r.algorithm for r in recs} | set(FAST)
+                           | {"RandomForestClassifier"}), n=4, regret=regret)
+    seen = []
+    res = search(wine, n_trials=4, warm_start=4, kb=kb_path, seed=0, cv=3, exclude_datasets=exclude, refit=False,
+                 write_back=False, algorithms=sorted({r.algorithm for r in recs} | set(FAST) | {"RandomForestClassifier"}),
+                 evaluator=_fake_evaluator(seen))
+    assert [t.warm_start for t in res.trials] == [True] * 4
+    assert [(t.algorithm, dict(t.params)) for t in res.trials] == [(n, p) for n, p, _ in plan]
+    assert any(reason == "default" for *_, reason in plan) and any(reason == "recommended" for *_, reason in plan)
+
+
+def _fake_evaluator(seen):
+    """Scores each configuration by its place in the call order (no fitting): for plan-order tests."""
+    from metalearn.evaluate import EvaluationResult
+
+    def evaluate(name, params, X, y, *, task, metric, cv, timeout, memory_limit_mb, random_state):
+        seen.append(name)
+        return EvaluationResult(status="ok", score=0.5 + 0.01 * len(seen), fold_scores=(), fit_time=0.0, error=None,
+                                protocol=f"{cv}-fold CV")
+
+    return evaluate
 
 
 def test_failing_hanging_and_memory_hungry_configurations_in_one_search(wine, kb_path):
