@@ -205,6 +205,8 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 @click.option("--no-warm-start", is_flag=True, help="Do not start from the knowledge base's recommendations (cold TPE).")
 @click.option("--warm-start-size", type=click.IntRange(1), default=10, show_default=True,
               help="Recommended configurations enqueued as the first trials.")
+@click.option("--warm-start-strategy", type=click.Choice(["blend", "portfolio"]), default="blend", show_default=True,
+              help="blend: de-duplicated recommendations interleaved with strong defaults; portfolio: the recommender's top as-is.")
 @click.option("--exclude", "exclude", multiple=True, metavar="DATASET",
               help="Dataset the recommender must not use (openml:ID or KB name); repeatable.")
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
@@ -225,7 +227,7 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
               help="Save the convergence plot (best score so far by trial; warm-start trials marked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and the trial table as one JSON object.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
-def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, exclude, metric,
+def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, warm_start_strategy, exclude, metric,
            algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, output,
            plot_path, as_json, progress):
     """Search for the best configuration on DATA, warm-started from the knowledge base.
@@ -242,7 +244,7 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
         n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv, trial_timeout=trial_timeout,
         memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
         algorithms=algorithms.split(",") if algorithms else None, refit=output is not None,
-        progress=sys.stderr.isatty() if progress is None else progress,
+        progress=sys.stderr.isatty() if progress is None else progress, warm_start_strategy=warm_start_strategy,
     )
     if output is not None:
         result.save_model(output)

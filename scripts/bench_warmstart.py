@@ -374,31 +374,48 @@ def write_report(results, names, parts, out, started):
         print(report["markdown"], flush=True)
 
 
+def _per_k(r, key, k):
+    d = r[key]
+    v = d.get(k, d.get(str(k)))
+    return float("nan") if v is None else v
+
+
 def summarise(results):
+    """The markdown report and the win rates, from the merged per-dataset results."""
     budgets, methods = results["budgets"], results["methods"]
+    names = list(results["datasets"])
     lines = [f"Command: `{results['command']}`", "",
-             "Mean best CV score over seeds (holdout score of that configuration in brackets):", ""]
+             f"{len(names)} dataset(s), seeds {results['seeds']}, warm-start strategy `{results.get('strategy', 'blend')}`, "
+             f"per-trial timeout {results.get('trial_timeout')} s, {results.get('processes', 1)} process(es); "
+             f"started {results.get('started', '?')}, {results.get('seconds', float('nan')):.0f} s; load average "
+             f"(1, 5, 15 min) at the start {_fmt_load(results.get('load_average_start'))}, at the end "
+             f"{_fmt_load(results.get('load_average_end'))} (2 cores).", "",
+             "Mean over seeds of the best CV score after k trials (holdout score of that configuration in brackets):", ""]
     head = "| dataset | " + " | ".join(f"{m}@{k}" for m in methods for k in budgets) + " |"
     lines += [head, "|" + "---|" * (1 + len(methods) * len(budgets))]
-    cv = {}
+    cv, ho = {}, {}
     for name, entry in results["datasets"].items():
         row = [name]
         for m in methods:
             for k in budgets:
-                c = mean([r["cv"][str(k)] if str(k) in r["cv"] else r["cv"][k] for r in entry["runs"][m]])
-                h = mean([r["holdout"][str(k)] if str(k) in r["holdout"] else r["holdout"][k] for r in entry["runs"][m]])
-                cv[(name, m, k)] = c
+                cv[(name, m, k)] = c = mean([_per_k(r, "cv", k) for r in entry["runs"][m]])
+                ho[(name, m, k)] = h = mean([_per_k(r, "holdout", k) for r in entry["runs"][m]])
                 row.append(f"{c:.3f} ({h:.3f})")
         lines.append("| " + " | ".join(row) + " |")
+    if names:
+        row = ["**mean**"]
+        for m in methods:
+            for k in budgets:
+                row.append(f"{mean([cv[(n, m, k)] for n in names]):.3f} ({mean([ho[(n, m, k)] for n in names]):.3f})")
+        lines.append("| " + " | ".join(row) + " |")
     summary = {}
-    names = list(results["datasets"])
     kmax = max(budgets)
 
     def ge(a, b):
         return None if not (math.isfinite(a) and math.isfinite(b)) else a >= b - 1e-12
 
     def gt(a, b):
-        return None if not (math.isfinite(a) and math.isfinite(b)) else a > b
+        return None if not (math.isfinite(a) and math.isfinite(b)) else a > b + 1e-12
 
     def rate(pred):
         vals = []
@@ -411,30 +428,49 @@ def summarise(results):
         return (sum(vals), len(vals))
 
     if "warm" in methods and "cold" in methods and 10 in budgets:
-        summary["warm@10 >= cold@%d" % kmax] = rate(lambda n: ge(cv[(n, "warm", 10)], cv[(n, "cold", kmax)]))
+        summary[f"TARGET warm@10 >= cold@{kmax} (CV)"] = rate(lambda n: ge(cv[(n, "warm", 10)], cv[(n, "cold", kmax)]))
+        summary[f"warm@10 >= cold@{kmax} (holdout)"] = rate(lambda n: ge(ho[(n, "warm", 10)], ho[(n, "cold", kmax)]))
+        for k in budgets:
+            summary[f"warm@{k} >= cold@{k} (CV)"] = rate(lambda n, k=k: ge(cv[(n, "warm", k)], cv[(n, "cold", k)]))
     if "warm" in methods and "random" in methods and 1 in budgets and 10 in budgets:
-        summary["warm@1 > random@10"] = rate(lambda n: gt(cv[(n, "warm", 1)], cv[(n, "random", 10)]))
-    for variant in ("prior", "narrow"):
+        summary["TARGET warm@1 > random@10 (CV)"] = rate(lambda n: gt(cv[(n, "warm", 1)], cv[(n, "random", 10)]))
+        summary["warm@1 >= random@10 (CV)"] = rate(lambda n: ge(cv[(n, "warm", 1)], cv[(n, "random", 10)]))
+        if "cold" in methods:
+            summary["warm@1 > cold@10 (CV)"] = rate(lambda n: gt(cv[(n, "warm", 1)], cv[(n, "cold", 10)]))
+        for k in budgets:
+            summary[f"warm@{k} >= random@{k} (CV)"] = rate(lambda n, k=k: ge(cv[(n, "warm", k)], cv[(n, "random", k)]))
+    for variant in ("portfolio", "prior", "narrow"):
         if variant in methods and "warm" in methods:
             for k in budgets:
-                if k > 1:
-                    summary[f"{variant}@{k} >= warm@{k}"] = rate(lambda n, k=k: ge(cv[(n, variant, k)], cv[(n, "warm", k)]))
+                summary[f"{variant}@{k} >= warm@{k} (CV)"] = rate(lambda n, k=k: ge(cv[(n, variant, k)], cv[(n, "warm", k)]))
+            if "random" in methods and 1 in budgets and 10 in budgets:
+                summary[f"{variant}@1 > random@10 (CV)"] = rate(lambda n: gt(cv[(n, variant, 1)], cv[(n, "random", 10)]))
     walls = {n: e["wall"][0] for n, e in results["datasets"].items() if e.get("wall")}
     if walls and any(w.get("flaml") is not None for w in walls.values()):
-        summary[f"holdout metalearn >= FLAML at {results['wall']:.0f}s"] = rate(
-            lambda n: (walls[n]["metalearn"] >= walls[n]["flaml"] - 1e-12) if n in walls and walls[n].get("flaml") is not None else None
+        summary[f"TARGET holdout metalearn >= FLAML at {results['wall']:.0f}s"] = rate(
+            lambda n: (walls[n]["metalearn"] >= walls[n]["flaml"] - 1e-12)
+            if n in walls and walls[n].get("flaml") is not None and math.isfinite(walls[n]["metalearn"]) else None
         )
         lines += ["", f"Equal wall time ({results['wall']:.0f} s, seed {results['seeds'][0]}): holdout score", "",
-                  "| dataset | metalearn (trials) | FLAML |", "|---|---|---|"]
+                  "| dataset | metalearn holdout | metalearn trials | metalearn best | FLAML holdout | FLAML best |",
+                  "|---|---|---|---|---|---|"]
         for n, w in walls.items():
-            lines.append(f"| {n} | {w['metalearn']:.3f} ({w['metalearn_trials']}) | "
-                         f"{'-' if w.get('flaml') is None else format(w['flaml'], '.3f')} |")
-    lines += ["", "Win rates (datasets where the comparison holds / datasets):", ""]
+            best = (w.get("metalearn_best") or ["-"])[0]
+            lines.append(f"| {n} | {w['metalearn']:.3f} | {w['metalearn_trials']} | {best} | "
+                         f"{'-' if w.get('flaml') is None else format(w['flaml'], '.3f')} | {w.get('flaml_best', '-')} |")
+    lines += ["", "Win rates (datasets where the comparison holds / datasets compared; means over seeds):", ""]
     for key, (wins, total) in summary.items():
         lines.append(f"- {key}: {wins}/{total} = {wins / total:.0%}" if total else f"- {key}: n/a")
-    lines.append("")
-    lines.append(f"Total time: {results.get('seconds', float('nan')):.0f} s")
+    ev = sum(e.get("evaluations", 0) for e in results["datasets"].values())
+    hits = sum(e.get("cache_hits", 0) for e in results["datasets"].values())
+    lines += ["", f"Evaluations: {ev} distinct configurations evaluated, {hits} trials answered from the cache."]
+    if not results.get("complete", True):
+        lines += ["", "**Partial run**: not every dataset has finished."]
     return {"summary": {k: list(v) for k, v in summary.items()}, "markdown": "\n".join(lines) + "\n"}
+
+
+def _fmt_load(load):
+    return "?" if not load else ", ".join(f"{x:.1f}" for x in load)
 
 
 if __name__ == "__main__":

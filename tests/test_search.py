@@ -254,3 +254,23 @@ def test_best_so_far_and_json_round_trip(wine):
     assert len(curve) == 3 and all(b >= a for a, b in zip(curve, curve[1:]) if not math.isnan(a))
     assert json.loads(res.to_json())["best_score"] == pytest.approx(res.best_score)
     assert list(res.trials_frame().index) == [0, 1, 2]
+
+
+def test_the_first_k_trials_of_a_longer_search_are_the_k_trial_search(wine):
+    """What the benchmark relies on: best-so-far after k trials of a seeded search == a k-trial search's result."""
+    import hashlib
+
+    from metalearn.evaluate import EvaluationResult
+
+    def by_config(name, params, X, y, *, task, metric, cv, timeout, memory_limit_mb, random_state):
+        digest = hashlib.sha256(json.dumps([name, dict(params)], sort_keys=True, default=str).encode()).digest()
+        return EvaluationResult(status="ok", score=digest[0] / 255, fold_scores=(), fit_time=0.0, error=None,
+                                protocol=f"{cv}-fold CV")
+
+    for sampler in ("tpe", "random"):
+        long = search(wine, n_trials=14, warm_start=False, write_back=False, refit=False, seed=3, sampler=sampler,
+                      evaluator=by_config)
+        short = search(wine, n_trials=12, warm_start=False, write_back=False, refit=False, seed=3, sampler=sampler,
+                       evaluator=by_config)
+        assert [(t.algorithm, dict(t.params)) for t in short.trials] == [(t.algorithm, dict(t.params)) for t in long.trials[:12]]
+        assert short.best_score == long.best_so_far()[11]
