@@ -30,13 +30,15 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.compose import ColumnTransformer
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.ensemble import (
@@ -58,7 +60,6 @@ from sklearn.linear_model import (
     ElasticNet,
     Lasso,
     LogisticRegression,
-    PassiveAggressiveClassifier,
     Perceptron,
     Ridge,
     RidgeClassifier,
@@ -198,13 +199,18 @@ class AlgorithmSpec:
         The scikit-learn class name (the registry key).
     task : {"classification", "regression"}
     estimator_class : type
+        The scikit-learn class of the estimator. For ``PassiveAggressiveClassifier``, which
+        scikit-learn 1.8 deprecated and 1.10 removes, it is ``SGDClassifier``: the equivalent
+        the deprecation names (see :func:`make_pipeline`).
     params : tuple of Param
         In the order the search samples them (a parameter's condition names earlier ones).
     preprocessing : {"scale", "tree", "native", "nonneg"}
     base_estimator : type or None
         Class of the ``estimator`` built when ``estimator__*`` parameters are given.
-    dense : bool
-        Whether the estimator needs dense input (all pipelines produce dense arrays).
+    build : callable or None
+        ``build(**kwargs) -> estimator`` where the registry's parameters must be translated
+        for the installed scikit-learn (LogisticRegression's ``penalty``,
+        PassiveAggressiveClassifier); None builds ``estimator_class(**kwargs)``.
     """
 
     name: str
@@ -213,6 +219,7 @@ class AlgorithmSpec:
     params: tuple
     preprocessing: str
     base_estimator: type | None = None
+    build: Callable[..., Any] | None = None
 
     def param(self, name: str) -> Param:
         """Return the :class:`Param` called ``name`` (InvalidParamsError if unknown)."""
@@ -359,6 +366,17 @@ def _hgb_params(losses, classification):
     ) + extra
 
 
+def _adaboost_params(losses, depth):
+    """AdaBoost's parameters; ``depth`` is scikit-learn's default depth of its base tree."""
+    return (
+        _i("n_estimators", 1, 10000, 50, log=True, slo=16, shi=1024),
+        _f("learning_rate", 1e-6, 100.0, 1.0, log=True, slo=0.01, shi=2.0),
+        *((_c("loss", losses, losses[0]),) if losses else ()),
+        _i("estimator__max_depth", 1, 1000, depth, log=True, shi=10),
+        _SEED,
+    )
+
+
 def _knn_params():
     return (
         _i("n_neighbors", 1, 10000, 5, log=True, shi=100),
@@ -401,6 +419,17 @@ def _mlp_params(classification):
 
 
 _KERNELS = ("linear", "poly", "rbf", "sigmoid")
+_C_SVM = _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=32768.0)
+
+
+def _liblinear_params(max_iter):
+    """The solver settings LinearSVC, LinearSVR and LogisticRegression share."""
+    return (
+        _fixed_float("tol", 0.0, None, 0.0001),
+        _FIT_INTERCEPT,
+        _fixed_float("intercept_scaling", 0.0, None, 1.0),
+        _fixed_int("max_iter", 1, 10**9, max_iter),
+    )
 _GAMMA_WHEN = (("kernel", ("poly", "rbf", "sigmoid")),)
 
 
@@ -432,7 +461,7 @@ def _svm_params(classification):
         else (_f("epsilon", 0.0, 1000.0, 0.1, log=False, shi=1.0),)
     )
     return (
-        _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=32768.0),
+        _C_SVM,
         _c("kernel", _KERNELS, "rbf"),
         _i("degree", 0, 100, 3, when=(("kernel", ("poly",)),), slo=2, shi=5),
         _f("gamma", 0.0, 1e6, "scale", log=True, choices=("scale", "auto"), slo=3.0517578125e-05, shi=8.0, when=_GAMMA_WHEN),
@@ -452,9 +481,31 @@ _SGD_CLF_LOSSES = (
 _SGD_REG_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
 
 
+_AVERAGE = _c("average", (False, True) + tuple(range(1, 11)), False, search=False)
+
+
+def _sgd_epochs():
+    """Epochs and stopping rule of the SGD family (SGD*, PassiveAggressiveClassifier, Perceptron)."""
+    return (
+        _FIT_INTERCEPT,
+        _fixed_int("max_iter", 1, 10**9, 1000),
+        _fixed_float("tol", 0.0, None, 0.001, choices=(None,)),
+        _b("early_stopping", False, search=False),
+        _fixed_float("validation_fraction", 0.0001, 0.9999, 0.1),
+        _fixed_int("n_iter_no_change", 1, 10**6, 5),
+        _b("shuffle", True, search=False),
+    )
+
+
+def _sgd_rest(classification, random_state=_SEED):
+    """The SGD family's class weights, seed, threads and bookkeeping."""
+    if not classification:
+        return (random_state, _VERBOSE, _WARM)
+    return (_CW, random_state, _NJOBS, _VERBOSE, _WARM)
+
+
 def _sgd_params(classification):
     losses = _SGD_CLF_LOSSES if classification else _SGD_REG_LOSSES
-    extra = (_CW, _NJOBS) if classification else ()
     return (
         _c("loss", losses, losses[0]),
         _c("penalty", ("l2", "l1", "elasticnet", None), "l2"),
@@ -469,18 +520,82 @@ def _sgd_params(classification):
         _f("eta0", 0.0, 1e6, 0.01, log=False, search=False),
         _f("power_t", -1e6, 1e6, 0.5 if classification else 0.25, search=False),
         _f("epsilon", 0.0, 1e6, 0.1, search=False),
-        _c("average", (False, True) + tuple(range(1, 11)), False, search=False),
-        _fixed_int("max_iter", 1, 10**9, 1000),
-        _fixed_float("tol", 0.0, None, 0.001, choices=(None,)),
-        _b("early_stopping", False, search=False),
-        _fixed_float("validation_fraction", 0.0001, 0.9999, 0.1),
-        _fixed_int("n_iter_no_change", 1, 10**6, 5),
-        _b("shuffle", True, search=False),
-        _FIT_INTERCEPT,
-        _SEED,
-        _VERBOSE,
-        _WARM,
-    ) + extra
+        _AVERAGE,
+    ) + _sgd_epochs() + _sgd_rest(classification)
+
+
+
+# --------------------------------------------------------------------------
+# Estimators whose scikit-learn API changed: the registry keeps the parameters the
+# knowledge base's runs name and translates them for the installed version.
+# --------------------------------------------------------------------------
+def _sklearn_version(text: str) -> tuple:
+    """``(major, minor)`` of a scikit-learn version string.
+
+    >>> _sklearn_version("1.10.dev0"), _sklearn_version("1.8.0rc1")
+    ((1, 10), (1, 8))
+    """
+    found = re.match(r"(\d+)\.(\d+)", text)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+#: scikit-learn 1.8 deprecated LogisticRegression's ``penalty`` (``l1_ratio`` and ``C`` say it),
+#: and PassiveAggressiveClassifier (``SGDClassifier`` learns it with ``learning_rate="pa1"/"pa2"``);
+#: 1.10 removes both.
+_SKLEARN_1_8 = _sklearn_version(sklearn.__version__) >= (1, 8)
+
+
+def _logistic_regression(**kwargs) -> LogisticRegression:
+    """LogisticRegression from registry parameters, without deprecated ones on scikit-learn >= 1.8.
+
+    ``penalty`` becomes ``l1_ratio`` (``"l2"`` 0, ``"l1"`` 1, ``"elasticnet"`` the given
+    ``l1_ratio``) or ``C=inf`` (None), as scikit-learn 1.8's deprecation says; ``n_jobs``
+    (no effect since 1.8) is dropped. On older versions a configuration without ``penalty``
+    and with ``0 < l1_ratio`` gets the penalty that ``l1_ratio`` names there.
+
+    >>> model = _logistic_regression(penalty="l1", C=0.5, solver="liblinear")
+    >>> model.l1_ratio == 1.0 if _SKLEARN_1_8 else model.penalty == "l1"
+    True
+    """
+    penalty = kwargs.pop("penalty", "deprecated")
+    l1_ratio = kwargs.get("l1_ratio")
+    if not _SKLEARN_1_8:
+        if penalty == "deprecated":
+            penalty = "l2" if not l1_ratio else ("l1" if l1_ratio == 1.0 else "elasticnet")
+        return LogisticRegression(penalty=penalty, **kwargs)
+    kwargs.pop("n_jobs", None)
+    if penalty == "elasticnet" and l1_ratio is None:
+        raise InvalidParamsError(
+            "LogisticRegression: penalty='elasticnet' needs l1_ratio; give l1_ratio in [0, 1]"
+        )
+    if penalty in ("l2", None) or (penalty == "deprecated" and l1_ratio is None):
+        kwargs["l1_ratio"] = 0.0
+    elif penalty == "l1":
+        kwargs["l1_ratio"] = 1.0
+    if penalty is None:
+        kwargs["C"] = math.inf
+    return LogisticRegression(**kwargs)
+
+
+def _passive_aggressive(**kwargs):
+    """PassiveAggressiveClassifier's model: ``SGDClassifier`` on scikit-learn >= 1.8.
+
+    As the deprecation in scikit-learn 1.8 says: ``loss="hinge", penalty=None``,
+    ``learning_rate="pa1"`` (PA's ``loss="hinge"``) or ``"pa2"`` (``"squared_hinge"``), and
+    ``eta0=C``; ``alpha=1.0`` as PassiveAggressiveClassifier passes it (unused without a
+    penalty). Other parameters keep their names. Older versions build the class itself.
+
+    >>> model = _passive_aggressive(C=0.1, loss="squared_hinge", average=True)
+    >>> (model.learning_rate, model.eta0) == ("pa2", 0.1) if _SKLEARN_1_8 else model.C == 0.1
+    True
+    """
+    if not _SKLEARN_1_8:
+        from sklearn.linear_model import PassiveAggressiveClassifier
+
+        return PassiveAggressiveClassifier(**kwargs)
+    C = kwargs.pop("C", 1.0)
+    learning_rate = "pa1" if kwargs.pop("loss", "hinge") == "hinge" else "pa2"
+    return SGDClassifier(loss="hinge", penalty=None, alpha=1.0, learning_rate=learning_rate, eta0=C, **kwargs)
 
 
 _CLASSIFICATION = (
@@ -488,12 +603,7 @@ _CLASSIFICATION = (
         "AdaBoostClassifier",
         "classification",
         AdaBoostClassifier,
-        (
-            _i("n_estimators", 1, 10000, 50, log=True, slo=16, shi=1024),
-            _f("learning_rate", 1e-6, 100.0, 1.0, log=True, slo=0.01, shi=2.0),
-            _i("estimator__max_depth", 1, 1000, 1, log=True, shi=10),
-            _SEED,
-        ),
+        _adaboost_params((), 1),
         "tree",
         base_estimator=DecisionTreeClassifier,
     ),
@@ -559,16 +669,13 @@ _CLASSIFICATION = (
         "classification",
         LinearSVC,
         (
-            _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=32768.0),
+            _C_SVM,
             _c("penalty", ("l2", "l1"), "l2", search=False),
             _c("loss", ("squared_hinge", "hinge"), "squared_hinge", search=False),
             _c("dual", ("auto", True, False), "auto", search=False),
-            _fixed_float("tol", 0.0, None, 0.0001),
             _c("multi_class", ("ovr", "crammer_singer"), "ovr", search=False),
-            _FIT_INTERCEPT,
-            _fixed_float("intercept_scaling", 0.0, None, 1),
             _CW,
-            _fixed_int("max_iter", 1, 10**9, 1000),
+            *_liblinear_params(1000),
             _SEED,
             _VERBOSE,
         ),
@@ -581,20 +688,20 @@ _CLASSIFICATION = (
         (
             _f("C", 1e-6, 1e6, 1.0, log=True, slo=1e-4, shi=1e4),
             _CW,
+            # scikit-learn >= 1.8 reads the penalty from l1_ratio and C; the search never sets
+            # penalty, which stays accepted for the knowledge base's runs (see _logistic_regression)
             _c("penalty", ("l2", "l1", "elasticnet", None, "deprecated"), "deprecated", search=False),
             _f("l1_ratio", 0.0, 1.0, 0.0, choices=(None,), search=False),
             _c("solver", ("lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"), "lbfgs", search=False),
             _b("dual", False, search=False),
-            _fixed_float("tol", 0.0, None, 0.0001),
-            _FIT_INTERCEPT,
-            _fixed_float("intercept_scaling", 0.0, None, 1),
-            _fixed_int("max_iter", 1, 10**9, 100),
+            *_liblinear_params(100),
             _SEED,
             _NJOBS,
             _VERBOSE,
             _WARM,
         ),
         "scale",
+        build=_logistic_regression,
     ),
     AlgorithmSpec("MLPClassifier", "classification", MLPClassifier, _mlp_params(True), "scale"),
     AlgorithmSpec(
@@ -611,25 +718,14 @@ _CLASSIFICATION = (
     AlgorithmSpec(
         "PassiveAggressiveClassifier",
         "classification",
-        PassiveAggressiveClassifier,
+        SGDClassifier,  # the class scikit-learn 1.8 deprecated is built as SGDClassifier (_passive_aggressive)
         (
             _f("C", 1e-6, 1e6, 1.0, log=True, slo=1e-5, shi=10.0),
             _c("loss", ("hinge", "squared_hinge"), "hinge"),
-            _c("average", (False, True) + tuple(range(1, 11)), False, search=False),
-            _FIT_INTERCEPT,
-            _fixed_int("max_iter", 1, 10**9, 1000),
-            _fixed_float("tol", 0.0, None, 0.001, choices=(None,)),
-            _b("early_stopping", False, search=False),
-            _fixed_float("validation_fraction", 0.0001, 0.9999, 0.1),
-            _fixed_int("n_iter_no_change", 1, 10**6, 5),
-            _b("shuffle", True, search=False),
-            _CW,
-            _SEED,
-            _NJOBS,
-            _VERBOSE,
-            _WARM,
-        ),
+            _AVERAGE,
+        ) + _sgd_epochs() + _sgd_rest(True),
         "scale",
+        build=_passive_aggressive,
     ),
     AlgorithmSpec(
         "Perceptron",
@@ -640,19 +736,7 @@ _CLASSIFICATION = (
             _f("alpha", 0.0, 1e6, 0.0001, log=True, slo=1e-7, shi=0.1, when=(("penalty", ("l2", "l1", "elasticnet")),)),
             _f("l1_ratio", 0.0, 1.0, 0.15, when=(("penalty", ("elasticnet",)),)),
             _f("eta0", 1e-9, 1e6, 1.0, log=True, search=False),
-            _FIT_INTERCEPT,
-            _fixed_int("max_iter", 1, 10**9, 1000),
-            _fixed_float("tol", 0.0, None, 0.001, choices=(None,)),
-            _b("early_stopping", False, search=False),
-            _fixed_float("validation_fraction", 0.0001, 0.9999, 0.1),
-            _fixed_int("n_iter_no_change", 1, 10**6, 5),
-            _b("shuffle", True, search=False),
-            _CW,
-            _fixed_int("random_state", 0, 2**32 - 1, 0, choices=(None,)),
-            _NJOBS,
-            _VERBOSE,
-            _WARM,
-        ),
+        ) + _sgd_epochs() + _sgd_rest(True, random_state=_fixed_int("random_state", 0, 2**32 - 1, 0, choices=(None,))),
         "scale",
     ),
     AlgorithmSpec(
@@ -670,13 +754,7 @@ _CLASSIFICATION = (
     ),
     AlgorithmSpec("RandomForestClassifier", "classification", RandomForestClassifier,
                   _forest_params(_CLF_CRITERIA, "sqrt", True, True), "tree"),
-    AlgorithmSpec(
-        "RidgeClassifier",
-        "classification",
-        RidgeClassifier,
-        _ridge_params(True),
-        "scale",
-    ),
+    AlgorithmSpec("RidgeClassifier", "classification", RidgeClassifier, _ridge_params(True), "scale"),
     AlgorithmSpec("SGDClassifier", "classification", SGDClassifier, _sgd_params(True), "scale"),
     AlgorithmSpec("SVC", "classification", SVC, _svm_params(True), "scale"),
 )
@@ -704,13 +782,7 @@ _REGRESSION = (
         "AdaBoostRegressor",
         "regression",
         AdaBoostRegressor,
-        (
-            _i("n_estimators", 1, 10000, 50, log=True, slo=16, shi=1024),
-            _f("learning_rate", 1e-6, 100.0, 1.0, log=True, slo=0.01, shi=2.0),
-            _c("loss", ("linear", "square", "exponential"), "linear"),
-            _i("estimator__max_depth", 1, 1000, 3, log=True, shi=10),
-            _SEED,
-        ),
+        _adaboost_params(("linear", "square", "exponential"), 3),
         "tree",
         base_estimator=DecisionTreeRegressor,
     ),
@@ -764,14 +836,11 @@ _REGRESSION = (
         "regression",
         LinearSVR,
         (
-            _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=32768.0),
+            _C_SVM,
             _f("epsilon", 0.0, 1e6, 0.0, shi=1.0),
             _c("loss", ("epsilon_insensitive", "squared_epsilon_insensitive"), "epsilon_insensitive"),
             _c("dual", ("auto", True, False), "auto", search=False),
-            _fixed_float("tol", 0.0, None, 0.0001),
-            _FIT_INTERCEPT,
-            _fixed_float("intercept_scaling", 0.0, None, 1.0),
-            _fixed_int("max_iter", 1, 10**9, 1000),
+            *_liblinear_params(1000),
             _SEED,
             _VERBOSE,
         ),
@@ -780,13 +849,7 @@ _REGRESSION = (
     AlgorithmSpec("MLPRegressor", "regression", MLPRegressor, _mlp_params(False), "scale"),
     AlgorithmSpec("RandomForestRegressor", "regression", RandomForestRegressor,
                   _forest_params(_REG_CRITERIA, 1.0, True, False), "tree"),
-    AlgorithmSpec(
-        "Ridge",
-        "regression",
-        Ridge,
-        _ridge_params(False),
-        "scale",
-    ),
+    AlgorithmSpec("Ridge", "regression", Ridge, _ridge_params(False), "scale"),
     AlgorithmSpec("SGDRegressor", "regression", SGDRegressor, _sgd_params(False), "scale"),
     AlgorithmSpec("SVR", "regression", SVR, _svm_params(False), "scale"),
 )
@@ -1206,7 +1269,7 @@ def make_pipeline(name: str, params: Mapping[str, Any] | None, X, *, random_stat
     preprocess, mask = make_preprocessor(spec.preprocessing, X, max_bins=values.get("max_bins", 255))
     if spec.preprocessing == "native":
         kwargs["categorical_features"] = mask if any(mask) else None
-    estimator = spec.estimator_class(**kwargs)
+    estimator = (spec.build or spec.estimator_class)(**kwargs)
     if random_state is not None and "random_state" not in values and "random_state" in estimator.get_params(deep=False):
         estimator.set_params(random_state=random_state)
     return Pipeline([("preprocess", preprocess), ("estimator", estimator)])

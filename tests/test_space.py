@@ -57,7 +57,8 @@ def test_registry_holds_exactly_the_design_names():
     assert set(space.algorithms_for("binary")) == set(DESIGN_NAMES["classification"])
     assert len(space.ALGORITHMS) == sum(len(v) for v in DESIGN_NAMES.values())
     for name, spec in space.ALGORITHMS.items():
-        assert spec.estimator_class.__name__ == name
+        # scikit-learn 1.8 deprecated PassiveAggressiveClassifier (1.10 removes it): built as SGDClassifier
+        assert spec.estimator_class.__name__ == ("SGDClassifier" if name == "PassiveAggressiveClassifier" else name)
         assert spec.preprocessing in space.PREPROCESSING
         assert len(set(spec.param_names)) == len(spec.param_names)
     with pytest.raises(TypeError):
@@ -255,3 +256,81 @@ def test_seed_configurations_run_as_is(penguins, cpu):
         except Exception as exc:  # noqa: BLE001 - collected and reported below
             failures.append(f"{row.algorithm} {row.params}: {type(exc).__name__}: {exc}")
     assert not failures, "\n".join(failures)
+
+
+SEED_FILES = (SEED_CONFIGS, ROOT / "kb" / "seed" / "metalearn-configurations.csv.gz")
+DEPRECATED_IN_1_8 = ("LogisticRegression", "PassiveAggressiveClassifier")  # removed in scikit-learn 1.10
+
+
+def test_seed_configurations_of_deprecated_sklearn_apis_fit_without_deprecation_warnings(penguins):
+    """Every seed configuration of LogisticRegression (OBOE's set ``penalty``) and
+    PassiveAggressiveClassifier fits on the installed scikit-learn without a FutureWarning
+    or DeprecationWarning, so it keeps working when scikit-learn 1.10 removes them."""
+    configs = pd.concat([pd.read_csv(path) for path in SEED_FILES if path.exists()])
+    configs = configs[configs["algorithm"].isin(DEPRECATED_IN_1_8)].drop_duplicates(["algorithm", "params"])
+    assert (configs["algorithm"].value_counts() >= 1).all() and len(configs) > 80
+    X, y = penguins
+    keep = (y != "Chinstrap").to_numpy()  # liblinear's l1 with dual=True etc. are binary-only in places
+    X, y = X[keep].iloc[:60], y[keep].iloc[:60]
+    for row in configs.itertuples():
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", FutureWarning)
+            warnings.simplefilter("error", DeprecationWarning)
+            pipe = space.make_pipeline(row.algorithm, json.loads(row.params), X, random_state=0).fit(X, y)
+        assert (pipe.predict(X) == y.to_numpy()).mean() > 0.5, (row.algorithm, row.params)
+
+
+def _fit_both(new, legacy_class, legacy_params, X, y):
+    """Coefficients of the model metalearn builds and of the deprecated spelling."""
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore")
+        return new.fit(X, y).coef_, legacy_class(random_state=0, **legacy_params).fit(X, y).coef_
+
+
+def _binary_penguins():
+    X, y = _frame("penguins.csv", "species", 344)
+    keep = (y != "Chinstrap").to_numpy()
+    X = X[keep].select_dtypes("number").fillna(0.0).to_numpy()
+    return (X - X.mean(axis=0)) / X.std(axis=0), y[keep].to_numpy()
+
+
+@pytest.mark.parametrize("params", [
+    {"C": 0.5, "loss": "hinge", "max_iter": 1024, "tol": 1e-4, "class_weight": "balanced"},
+    {"C": 3e-5, "loss": "squared_hinge", "average": True, "max_iter": 1024, "fit_intercept": False},
+])
+def test_passive_aggressive_is_built_as_the_equivalent_sgd(params):
+    import sklearn.linear_model as lm
+
+    X, y = _binary_penguins()
+    model = space.make_pipeline("PassiveAggressiveClassifier", params, X, random_state=0)[-1]
+    if not hasattr(lm, "PassiveAggressiveClassifier"):  # scikit-learn >= 1.10
+        assert isinstance(model, lm.SGDClassifier)
+        return
+    new, legacy = _fit_both(model, lm.PassiveAggressiveClassifier, params, X, y)
+    np.testing.assert_allclose(new, legacy)
+    if space._SKLEARN_1_8:
+        assert isinstance(model, lm.SGDClassifier) and model.eta0 == params["C"] and model.penalty is None
+
+
+@pytest.mark.parametrize(("params", "l1_ratio"), [
+    ({"C": 0.75, "penalty": "l1", "solver": "liblinear"}, 1.0),
+    ({"C": 3.0, "penalty": "l2", "solver": "liblinear"}, 0.0),
+    ({"C": 2.0, "penalty": "elasticnet", "l1_ratio": 0.5, "solver": "saga", "max_iter": 2000}, 0.5),
+    ({"penalty": None}, 0.0),
+])
+def test_logistic_regression_penalty_is_translated(params, l1_ratio):
+    import sklearn.linear_model as lm
+
+    X, y = _binary_penguins()
+    model = space.make_pipeline("LogisticRegression", params, X, random_state=0)[-1]
+    if not space._SKLEARN_1_8:
+        assert model.penalty == params["penalty"]
+        return
+    assert model.get_params().get("penalty", "deprecated") == "deprecated" and model.l1_ratio == l1_ratio
+    assert model.C == (np.inf if params["penalty"] is None else params["C"])
+    if "penalty" in lm.LogisticRegression().get_params():  # the deprecated spelling still exists: same model
+        new, legacy = _fit_both(model, lm.LogisticRegression, params, X, y)
+        np.testing.assert_allclose(new, legacy)
+    with pytest.raises(InvalidParamsError, match="needs l1_ratio"):
+        space.make_pipeline("LogisticRegression", {"penalty": "elasticnet", "l1_ratio": None}, X)
