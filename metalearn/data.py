@@ -686,10 +686,9 @@ def _validate(
 
     missing = y.isna()
     if isinstance(y.dtype, pd.CategoricalDtype):  # blank labels, found on the categories
-        blank = pd.Series(y.cat.categories.astype(str)).str.strip().eq("").to_numpy()
+        blank = np.array([not str(v).strip() for v in y.dtype.categories] + [False], dtype=bool)
         if blank.any():
-            codes = y.cat.codes.to_numpy()
-            missing |= (codes >= 0) & blank[np.maximum(codes, 0)]
+            missing |= blank[y.array.codes]  # code -1 (already missing) takes the appended False
     elif not pd.api.types.is_numeric_dtype(y.dtype):
         missing |= y.astype(str).str.strip().eq("") & y.notna()
     if missing.all():
@@ -781,58 +780,60 @@ def _normalise_features(
     return X
 
 
-def _distinct_text(s: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """Codes (-1 missing), the stripped text of each distinct value (NaN if blank), and its count.
+def _distinct_text(s: pd.Series) -> tuple[np.ndarray, list, np.ndarray]:
+    """Codes (-1 missing), the stripped text of each distinct value (None if blank), and its count.
 
-    ``s`` is text (object or string dtype) or a categorical of raw text.
+    ``s`` is text (object or string dtype) or a categorical of raw text. The distinct
+    values are few next to the rows, so they are handled as a Python list.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes, uniques = s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+        codes, uniques = s.array.codes, s.dtype.categories
     else:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    text = text.mask(text.eq(""))
+    text = [str(v).strip() or None for v in uniques]
     counts = np.bincount(codes[codes >= 0], minlength=len(text))
     return codes, text, counts
 
 
+def _as_numbers(text: list) -> np.ndarray:
+    """Each distinct text value as a float (NaN when it is not a number or is None)."""
+    return np.asarray(pd.to_numeric(np.array(text, dtype=object), errors="coerce"), dtype=np.float64)
+
+
 def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.Series:
     codes, text, counts = _distinct_text(s)
-    parsed = pd.to_numeric(text, errors="coerce")
-    present = codes >= 0
-    n_present = int(counts[text.notna().to_numpy()].sum())
-    n_numeric = int(counts[parsed.notna().to_numpy()].sum())
+    parsed = _as_numbers(text)
+    valid = np.array([t is not None for t in text], dtype=bool)
+    numeric = ~np.isnan(parsed)
+    n_present = int(counts[valid].sum())
+    n_numeric = int(counts[numeric].sum())
     ratio = n_numeric / n_present if n_present else 0.0
-
-    def expand(values: pd.Series) -> np.ndarray:
-        out = values.to_numpy()[np.where(present, codes, 0)] if len(values) else np.full(len(codes), np.nan)
-        return np.where(present, out, np.nan) if out.dtype.kind == "f" else np.where(present, out, None)
-
     if not n_present:  # nothing but missing values: numeric NaN, as pandas reads an empty CSV column
-        result = pd.Series(np.full(len(codes), np.nan), name=col)
-    elif ratio == 1.0:
-        result = pd.Series(expand(parsed.astype(float)), name=col)
-    elif ratio >= MOSTLY_NUMERIC:
-        bad = text[text.notna() & parsed.isna() & (counts > 0)]
-        n_bad = int(counts[bad.index.to_numpy()].sum())
-        notes.append(
-            f"column {col!r} is numeric but has {n_bad} text value(s) such as {bad.iloc[0]!r}: read them as missing"
-        )
-        flags["mixed_type"].append(col)
-        result = pd.Series(expand(parsed.astype(float)), name=col)
-    else:
-        if ratio > 0.1:
-            notes.append(f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical")
+        return pd.Series(np.full(len(codes), np.nan), name=col)
+    if ratio >= MOSTLY_NUMERIC:
+        if ratio < 1.0:
+            bad = [i for i in range(len(text)) if valid[i] and not numeric[i] and counts[i]]
+            notes.append(
+                f"column {col!r} is numeric but has {int(counts[bad].sum())} text value(s) such as {text[bad[0]]!r}: "
+                "read them as missing"
+            )
             flags["mixed_type"].append(col)
-        levels = text[counts > 0].dropna().unique().tolist()
-        if len(levels) == len(text) and levels == text.tolist():  # distinct values already clean, all used
-            full = codes
-        else:  # merge values equal once stripped; blanks and unused values go
-            full = np.append(pd.Categorical(text, categories=levels).codes, -1)[codes]  # code -1 takes the -1
-        return pd.Series(pd.Categorical.from_codes(full, categories=levels, validate=False), name=col)
-    if np.isinf(result.to_numpy()).any():
-        raise DataError(f"column {col!r} in {origin} has infinite values: replace them with a finite value or leave them empty")
-    return result
+        values = np.append(parsed, np.nan)[codes]  # code -1 (missing) takes the appended NaN
+        if np.isinf(values).any():
+            raise DataError(
+                f"column {col!r} in {origin} has infinite values: replace them with a finite value or leave them empty"
+            )
+        return pd.Series(values, name=col)
+    if ratio > 0.1:
+        notes.append(f"column {col!r} mixes numbers ({ratio:.0%}) and text: read as categorical")
+        flags["mixed_type"].append(col)
+    levels = list(dict.fromkeys(t for t, c in zip(text, counts) if t is not None and c))
+    if levels == text:  # distinct values already clean and all used
+        full = codes
+    else:  # merge values equal once stripped; blanks and unused values go
+        position = {level: i for i, level in enumerate(levels)}
+        full = np.array([position.get(t, -1) for t in text] + [-1], dtype=np.int64)[codes]  # code -1 takes the -1
+    return pd.Series(pd.Categorical.from_codes(full, categories=levels, validate=False), name=col)
 
 
 def _flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]) -> None:
@@ -846,7 +847,7 @@ def _flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]
     for col in X.columns:
         s = X[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            codes = s.cat.codes.to_numpy()
+            codes = s.array.codes
             present = codes[codes >= 0]
             n_missing = n_rows - present.size
             distinct = int(np.count_nonzero(np.bincount(present))) if present.size else 0
@@ -890,16 +891,14 @@ def _text_target(y: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     Works on the distinct values: the labels are a categorical with sorted categories.
     """
     codes, text, counts = _distinct_text(y)
-    used = counts > 0
-    levels = np.asarray(sorted(set(text[used])), dtype=object)
-    position = np.searchsorted(levels, text.where(used, levels[0]).to_numpy(dtype=object))
-    labels = pd.Series(
-        pd.Categorical.from_codes(position[codes], categories=pd.Index(levels, dtype=object), validate=False),
-        name=y.name,
-    )
-    parsed = pd.to_numeric(text, errors="coerce")
-    if parsed[used].notna().all():
-        return labels, pd.Series(parsed.to_numpy(dtype=float)[codes], name=y.name)
+    used = [t is not None and c > 0 for t, c in zip(text, counts)]
+    levels = sorted({t for t, u in zip(text, used) if u})
+    position = {level: i for i, level in enumerate(levels)}
+    remap = np.array([position.get(t, -1) for t in text] + [-1], dtype=np.int64)
+    labels = pd.Series(pd.Categorical.from_codes(remap[codes], categories=levels, validate=False), name=y.name)
+    parsed = _as_numbers(text)
+    if not np.isnan(parsed[np.asarray(used, dtype=bool)]).any():
+        return labels, pd.Series(np.append(parsed, np.nan)[codes], name=y.name)
     return labels, None
 
 
@@ -981,20 +980,19 @@ def _content_hash(X: pd.DataFrame, y: pd.Series, target: str) -> str:
         if not isinstance(s.dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(s.dtype):
             s = s.astype("category")
         if isinstance(s.dtype, pd.CategoricalDtype):
-            levels = pd.Series(s.cat.categories.astype(str), dtype=object)
-            as_num = pd.to_numeric(levels, errors="coerce")
-            codes = s.cat.codes.to_numpy()
-            if len(levels) and as_num.notna().all():
-                s = pd.Series(np.where(codes >= 0, as_num.to_numpy(dtype=float)[np.maximum(codes, 0)], np.nan))
-            else:  # canonical: levels sorted as text, codes remapped; -1 for missing
-                order = np.argsort(levels.to_numpy(dtype=str), kind="stable")
+            levels = [str(v) for v in s.dtype.categories]
+            as_num = _as_numbers(levels)
+            codes = s.array.codes
+            if levels and not np.isnan(as_num).any():
+                s = pd.Series(np.append(as_num, np.nan)[codes])  # code -1 (missing) takes the appended NaN
+            else:  # canonical: the used levels sorted as text, codes into them; -1 for missing
                 used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(levels)))
-                kept = sorted(levels.iloc[used].tolist())
+                order = sorted(used.tolist(), key=levels.__getitem__)  # stable: equal texts keep their order
+                kept = [levels[i] for i in order]
                 digest.update(b"cat" + "\x00".join(kept).encode("utf-8"))
-                # re-index so unused levels (declared in ARFF, absent from the data) do not change the hash
-                dtype = _compact_dtype(len(kept))
-                remap = np.full(len(levels) + 1, -1, dtype=dtype)  # the last -1 is taken by code -1 (missing)
-                remap[order[np.isin(order, used)]] = np.arange(len(kept))
+                # re-indexed so unused levels (declared in ARFF, absent from the data) do not change the hash
+                remap = np.full(len(levels) + 1, -1, dtype=_compact_dtype(len(kept)))  # the last -1: code -1
+                remap[order] = np.arange(len(kept))
                 digest.update(remap[codes].tobytes())
                 continue
         numbers = s.to_numpy(dtype=float, na_value=np.nan)
