@@ -464,7 +464,8 @@ def _read_csv_arrow(path: Path, sep: str, header: Sequence[str]) -> _Raw | None:
             column_types=forced,
         )
         try:
-            table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=sep), convert_options=convert)
+            parse = pa_csv.ParseOptions(delimiter=sep, newlines_in_values=True)  # quoted values may span lines
+            table = pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
         except (pa.ArrowException, OSError, ValueError):
             return None
         other = {

@@ -296,6 +296,7 @@ def test_arff_string_attributes_keep_missing_values():
 # --- the pyarrow CSV reader gives what pandas' reader gives --------------------
 TRICKY_CSV = [
     ("quoted fields and numbers", 'a,b,label\n"1","x, y",p\n"2.5","z",q\n"3","x, y",p\n"4",w,q\n'),
+    ("line break in a quoted value", 'a,b,label\n1,"two\nlines",p\n2,z,q\n3,"two\nlines",p\n'),
     ("booleans", "flag,label\nTrue,p\nFalse,q\nTRUE,p\nfalse,q\n"),
     ("booleans with missing", "flag,label\nTrue,p\n?,q\nFalse,p\n,q\n"),
     ("dates stay text", "when,label\n2020-01-01,p\n2020-01-02,q\n2021-03-04,p\n2020-01-01,q\n"),
