@@ -597,13 +597,22 @@ def ask_decision_tree(cfg, p, ctx, *, regression: bool, algorithm: str) -> tuple
 
 
 def ask_adaboost(cfg, p, ctx, *, regression: bool, algorithm: str) -> tuple[str, dict[str, Any]]:
+    """auto-sklearn's AdaBoost: the base tree's depth is ``estimator__max_depth`` (registry name), kept
+    only where it differs from scikit-learn's default (1 for the classifier, 3 for the regressor), so
+    configurations at the default depth keep their identity.
+
+    >>> cfg = {"classifier:adaboost:max_depth": 4, "classifier:adaboost:n_estimators": 50,
+    ...        "classifier:adaboost:learning_rate": 0.5}
+    >>> ask_adaboost(cfg, "classifier:adaboost:", None, regression=False, algorithm="AdaBoostClassifier")
+    ('AdaBoostClassifier', {'n_estimators': 50, 'learning_rate': 0.5, 'estimator__max_depth': 4})
+    """
     depth = int(_hp(cfg, p, "max_depth"))
-    default_depth = 3 if regression else 1  # scikit-learn's default base tree depth
-    if depth != default_depth:
-        raise Unmapped(f"AdaBoost base-tree max_depth={depth} needs an estimator object, not a JSON kwarg")
-    params = {"n_estimators": int(_hp(cfg, p, "n_estimators")), "learning_rate": float(_hp(cfg, p, "learning_rate"))}
+    params: dict[str, Any] = {"n_estimators": int(_hp(cfg, p, "n_estimators")),
+                              "learning_rate": float(_hp(cfg, p, "learning_rate"))}
     if regression:
         params["loss"] = str(_hp(cfg, p, "loss"))
+    if depth != (3 if regression else 1):
+        params["estimator__max_depth"] = depth
     return algorithm, params
 
 

@@ -199,10 +199,19 @@ def test_build_script_translations():
     assert bs.map_autosklearn(cfg, regression=False, n_features=5.0) == (
         "SVC", {"C": 2.0, "kernel": "rbf", "degree": 3, "gamma": 0.1, "coef0": 0.0, "shrinking": True,
                 "tol": 0.001, "max_iter": -1, "class_weight": "balanced"})
-    with pytest.raises(bs.Unmapped, match="max_depth=4"):
-        bs.map_autosklearn({"classifier:__choice__": "adaboost", "classifier:adaboost:max_depth": 4,
-                            "classifier:adaboost:n_estimators": 50, "classifier:adaboost:learning_rate": 0.5,
-                            "classifier:adaboost:algorithm": "SAMME"}, regression=False, n_features=5.0)
+    ada = {"classifier:__choice__": "adaboost", "classifier:adaboost:max_depth": 4,
+           "classifier:adaboost:n_estimators": 50, "classifier:adaboost:learning_rate": 0.5,
+           "classifier:adaboost:algorithm": "SAMME", "balancing:strategy": "weighting"}
+    assert bs.map_autosklearn(ada, regression=False, n_features=5.0) == (
+        "AdaBoostClassifier", {"n_estimators": 50, "learning_rate": 0.5, "estimator__max_depth": 4})
+    ada["classifier:adaboost:max_depth"] = 1  # scikit-learn's default depth: not stored, same identity as before
+    assert bs.map_autosklearn(ada, regression=False, n_features=5.0)[1] == {"n_estimators": 50, "learning_rate": 0.5}
+    ada_reg = {"regressor:__choice__": "adaboost", "regressor:adaboost:max_depth": 3, "regressor:adaboost:loss": "square",
+               "regressor:adaboost:n_estimators": 80, "regressor:adaboost:learning_rate": 0.1}
+    assert bs.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1] == {
+        "n_estimators": 80, "learning_rate": 0.1, "loss": "square"}
+    ada_reg["regressor:adaboost:max_depth"] = 8
+    assert bs.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1]["estimator__max_depth"] == 8
     with pytest.raises(bs.Unmapped, match="kernel"):
         bs.map_autosklearn({"regressor:__choice__": "gaussian_process"}, regression=True, n_features=5.0)
     assert bs.AUTOSKLEARN_METRICS["log_loss"][1][1](0.3) == -0.3
