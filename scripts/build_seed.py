@@ -44,8 +44,10 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
 from metalearn._canonical import canonical_json, config_hash  # noqa: E402
+from seed_records import SEED_HEADERS, Source  # noqa: E402
 
 # --------------------------------------------------------------------------- packages and sources
 
@@ -70,18 +72,6 @@ PACKAGES = {
 AUTOSKLEARN_COMPUTED_BY = "auto-sklearn 0.15.0"
 SERVER_COMPUTED_BY = "openml-server"
 SIGNIFICANT_DIGITS = 7
-
-
-@dataclass(frozen=True)
-class Source:
-    """One row of ``sources.csv``: a file inside a package."""
-
-    source_id: str
-    package: str
-    version: str
-    file: str
-    license: str
-    description: str
 
 
 def make_source(package_key: str, source_id: str, file: str, description: str) -> Source:
@@ -1036,21 +1026,10 @@ def dataset_rows(seed: Seed) -> list[list[str]]:
     return rows
 
 
-SEED_HEADERS = {
-    "sources.csv": ["source_id", "package", "version", "file", "license", "description"],
-    "datasets.csv.gz": ["dataset_key", "name", "openml_id", "task_type", "n_rows", "n_cols", "source_id"],
-    "qualities.csv.gz": ["dataset_key", "name", "value", "computed_by", "source_id"],
-    "configurations.csv.gz": ["config_hash", "algorithm", "params", "source_id"],
-    "runs.csv.gz": ["dataset_key", "config_hash", "metric", "score", "protocol", "fit_time", "status",
-                    "source_id", "openml_run_id"],
-}
-
-
 def seed_tables(seed: Seed) -> dict[str, list[list[str]]]:
     """All seed files as sorted rows of text cells."""
     # drop datasets that only a runtime/size file mentions and nobody else? no: every dataset row has data.
-    sources = [[s.source_id, s.package, s.version, s.file, s.license, s.description]
-               for s in sorted(seed.sources.values(), key=lambda s: s.source_id)]
+    sources = [s.row() for s in sorted(seed.sources.values(), key=lambda s: s.source_id)]
     qualities = [[k, n, fmt(v), cb, src] for (k, n, cb), (v, src) in sorted(seed.qualities.items())]
     configurations = [[h, a, p, src] for h, (a, p, src) in sorted(seed.configurations.items())]
     runs = [[k, h, m, fmt(score), proto, fmt(ft, 4), "ok", src, ""]

@@ -37,6 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from seed_records import SEED_HEADERS, Source  # noqa: E402
+
 PREFIX = "metalearn-"
 RUNS_SOURCE = "metalearn-own-runs"
 
@@ -55,14 +59,9 @@ EXAMPLES = {
 
 @dataclass(frozen=True)
 class Origin:
-    """Where one dataset comes from: the seed's ``sources.csv`` row and the dataset key."""
+    """Where one dataset comes from: its ``sources.csv`` row and its key in the seed."""
 
-    source_id: str
-    package: str
-    version: str
-    file: str
-    license: str
-    description: str
+    source: Source
     dataset_key: str
     openml_id: int | None
 
@@ -84,9 +83,10 @@ def _sklearn_datasets():
         frame = bunch.frame.rename(columns={"target": target_name})
         ds = load_dataset(frame, target=target_name, task="binary" if name == "breast_cancer" else "multiclass",
                           name=name)
-        out.append((ds, Origin(f"{PREFIX}sklearn-{name}", "scikit-learn", sklearn.__version__,
-                               f"sklearn/datasets/data/{fname}", lic,
-                               f"{name} as bundled with scikit-learn (sklearn.datasets.load_{name}); target {target_name}",
+        out.append((ds, Origin(Source(f"{PREFIX}sklearn-{name}", "scikit-learn", sklearn.__version__,
+                                      f"sklearn/datasets/data/{fname}", lic,
+                                      f"{name} as bundled with scikit-learn (sklearn.datasets.load_{name}); "
+                                      f"target {target_name}"),
                                f"sklearn:{name}", None)))
     return out
 
@@ -109,9 +109,9 @@ def _statsmodels_datasets():
         frame = frame.reset_index(drop=True)
         ds = load_dataset(frame, target=target, task=task, name=name)
         copyright_note = " ".join(module.COPYRIGHT.split())
-        out.append((ds, Origin(f"{PREFIX}statsmodels-{name}", "statsmodels", statsmodels.__version__,
-                               f"statsmodels/datasets/{name}/{name}.csv", f"Public domain ({copyright_note})",
-                               f"{note}; bundled with statsmodels (statsmodels.datasets.{name})",
+        out.append((ds, Origin(Source(f"{PREFIX}statsmodels-{name}", "statsmodels", statsmodels.__version__,
+                                      f"statsmodels/datasets/{name}/{name}.csv", f"Public domain ({copyright_note})",
+                                      f"{note}; bundled with statsmodels (statsmodels.datasets.{name})"),
                                f"statsmodels:{name}", None)))
     return out
 
@@ -124,9 +124,11 @@ def _example_datasets():
     for fname, (oid, lic) in EXAMPLES.items():
         ds = load_dataset(ROOT / "data" / "examples" / fname)
         key = f"openml:{oid}" if oid else f"sklearn:{ds.name}"
-        out.append((ds, Origin(f"{PREFIX}examples-{ds.name}", "metalearn", __version__, f"data/examples/{fname}", lic,
-                               f"{ds.name} as shipped in metalearn's data/examples (see data/README.md); "
-                               f"target {ds.target}", key, oid)))
+        out.append((ds, Origin(Source(f"{PREFIX}examples-{ds.name}", "metalearn", __version__,
+                                      f"data/examples/{fname}", lic,
+                                      f"{ds.name} as shipped in metalearn's data/examples (see data/README.md); "
+                                      f"target {ds.target}"),
+                               key, oid)))
     return out
 
 
@@ -158,32 +160,30 @@ def export(kb, origins: dict[int, Origin], out: Path, *, description: str) -> di
     confs = {c.configuration_id: c for c in kb.configurations(sorted(runs["configuration_id"].unique()))}
     mf = kb.meta_features_frame(list(origins), computed_by=f"metalearn {__version__}")
     counts = {}
-    sources = [(RUNS_SOURCE, "metalearn", __version__, "scripts/grow_seed.py", "BSD-3-Clause", description)]
-    sources += sorted({(o.source_id, o.package, o.version, o.file, o.license, o.description) for o in origins.values()})
-    counts["sources"] = _write_csv(out / f"{PREFIX}sources.csv",
-                                   ("source_id", "package", "version", "file", "license", "description"), sources)
+    sources = [Source(RUNS_SOURCE, "metalearn", __version__, "scripts/grow_seed.py", "BSD-3-Clause", description).row()]
+    sources += sorted({tuple(o.source.row()) for o in origins.values()})
+    counts["sources"] = _write_csv(out / f"{PREFIX}sources.csv", SEED_HEADERS["sources.csv"], sources)
     counts["datasets"] = _write_csv(
-        out / f"{PREFIX}datasets.csv.gz",
-        ("dataset_key", "name", "openml_id", "task_type", "n_rows", "n_cols", "source_id"),
+        out / f"{PREFIX}datasets.csv.gz", SEED_HEADERS["datasets.csv.gz"],
         ((o.dataset_key, dsf.at[i, "name"], o.openml_id, dsf.at[i, "task_type"], int(dsf.at[i, "n_rows"]),
-          int(dsf.at[i, "n_cols"]), o.source_id) for i, o in sorted(origins.items(), key=lambda kv: kv[1].dataset_key)),
+          int(dsf.at[i, "n_cols"]), o.source.source_id)
+         for i, o in sorted(origins.items(), key=lambda kv: kv[1].dataset_key)),
     )
     counts["qualities"] = _write_csv(
-        out / f"{PREFIX}qualities.csv.gz", ("dataset_key", "name", "value", "computed_by", "source_id"),
+        out / f"{PREFIX}qualities.csv.gz", SEED_HEADERS["qualities.csv.gz"],
         ((origins[i].dataset_key, name, repr(float(v)), f"metalearn {__version__}", RUNS_SOURCE)
          for i in sorted(mf.index, key=lambda i: origins[i].dataset_key) for name, v in sorted(mf.loc[i].items())
          if v == v),
     )
     counts["configurations"] = _write_csv(
-        out / f"{PREFIX}configurations.csv.gz", ("config_hash", "algorithm", "params", "source_id"),
+        out / f"{PREFIX}configurations.csv.gz", SEED_HEADERS["configurations.csv.gz"],
         ((c.config_hash, c.algorithm, c.params_json, RUNS_SOURCE) for c in sorted(confs.values(), key=lambda c: c.config_hash)),
     )
     runs = runs.assign(key=runs["dataset_id"].map(lambda i: origins[i].dataset_key),
                        hash=runs["configuration_id"].map(lambda i: confs[i].config_hash))
     runs = runs.sort_values(["key", "hash", "metric", "protocol"])
     counts["runs"] = _write_csv(
-        out / f"{PREFIX}runs.csv.gz",
-        ("dataset_key", "config_hash", "metric", "score", "protocol", "fit_time", "status", "source_id", "openml_run_id"),
+        out / f"{PREFIX}runs.csv.gz", SEED_HEADERS["runs.csv.gz"],
         ((r.key, r.hash, r.metric, None if r.score is None or r.score != r.score else repr(float(r.score)), r.protocol,
           None if r.fit_time is None or r.fit_time != r.fit_time else round(float(r.fit_time), 4), r.status,
           RUNS_SOURCE, None) for r in runs.itertuples()),

@@ -182,6 +182,9 @@ def test_build_script_translations():
     bs = _build_seed_module()
     failures, _ = doctest.testmod(bs, verbose=False)
     assert failures == 0
+    records = sys.modules["seed_records"]  # the provenance record build_seed.py and grow_seed.py share
+    assert doctest.testmod(records, verbose=False).failed == 0
+    assert bs.Source is records.Source and bs.SEED_HEADERS is records.SEED_HEADERS
     ctx = bs.AskContext(n_features=100.0, balanced=True)
     assert bs.exponent_max_features(1.0, ctx) is None
     assert bs.exponent_max_features(0.0, ctx) == 1
