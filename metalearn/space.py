@@ -33,6 +33,7 @@ import numbers
 import re
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 
@@ -209,8 +210,10 @@ class AlgorithmSpec:
         Class of the ``estimator`` built when ``estimator__*`` parameters are given.
     build : callable or None
         ``build(**kwargs) -> estimator`` where the registry's parameters must be translated
-        for the installed scikit-learn (LogisticRegression's ``penalty``,
-        PassiveAggressiveClassifier); None builds ``estimator_class(**kwargs)``.
+        for the installed scikit-learn (LogisticRegression's ``penalty`` and
+        PassiveAggressiveClassifier, deprecated in 1.8; regression trees' ``"friedman_mse"``
+        and gradient boosting's ``criterion``, deprecated in 1.9); None builds
+        ``estimator_class(**kwargs)``.
     """
 
     name: str
@@ -577,6 +580,31 @@ def _logistic_regression(**kwargs) -> LogisticRegression:
     return LogisticRegression(**kwargs)
 
 
+#: scikit-learn 1.9 deprecated trees' and forests' ``criterion="friedman_mse"`` and gradient
+#: boosting's ``criterion``; 1.11 removes them.
+_SKLEARN_1_9 = _sklearn_version(sklearn.__version__) >= (1, 9)
+
+
+def _tree_criterion(estimator_class: type, **kwargs):
+    """A tree or forest regressor with ``"friedman_mse"`` as ``"squared_error"`` on scikit-learn >= 1.9
+    (which maps it so itself, with a FutureWarning: "both were always equivalent").
+
+    >>> model = _tree_criterion(DecisionTreeRegressor, criterion="friedman_mse")
+    >>> model.criterion == ("squared_error" if _SKLEARN_1_9 else "friedman_mse")
+    True
+    """
+    if _SKLEARN_1_9 and kwargs.get("criterion") == "friedman_mse":
+        kwargs["criterion"] = "squared_error"
+    return estimator_class(**kwargs)
+
+
+def _gradient_boosting(estimator_class: type, **kwargs):
+    """Gradient boosting without ``criterion`` on scikit-learn >= 1.9, where it has no effect."""
+    if _SKLEARN_1_9:
+        kwargs.pop("criterion", None)
+    return estimator_class(**kwargs)
+
+
 def _passive_aggressive(**kwargs):
     """PassiveAggressiveClassifier's model: ``SGDClassifier`` on scikit-learn >= 1.8.
 
@@ -647,7 +675,8 @@ _CLASSIFICATION = (
         "scale",
     ),
     AlgorithmSpec("GradientBoostingClassifier", "classification", GradientBoostingClassifier,
-                  _gb_params(("log_loss", "exponential"), True), "tree"),
+                  _gb_params(("log_loss", "exponential"), True), "tree",
+                  build=partial(_gradient_boosting, GradientBoostingClassifier)),
     AlgorithmSpec("HistGradientBoostingClassifier", "classification", HistGradientBoostingClassifier,
                   _hgb_params(("log_loss",), True), "native"),
     AlgorithmSpec("KNeighborsClassifier", "classification", KNeighborsClassifier, _knn_params(), "scale"),
@@ -807,10 +836,11 @@ _REGRESSION = (
     ),
     AlgorithmSpec("DecisionTreeRegressor", "regression", DecisionTreeRegressor,
                   _tree_params(_REG_CRITERIA, None, False) + (_c("splitter", ("best", "random"), "best", search=False),),
-                  "tree"),
+                  "tree", build=partial(_tree_criterion, DecisionTreeRegressor)),
     AlgorithmSpec("ElasticNet", "regression", ElasticNet, _linear_reg_params(True), "scale"),
     AlgorithmSpec("ExtraTreesRegressor", "regression", ExtraTreesRegressor,
-                  _forest_params(_REG_CRITERIA, 1.0, False, False), "tree"),
+                  _forest_params(_REG_CRITERIA, 1.0, False, False), "tree",
+                  build=partial(_tree_criterion, ExtraTreesRegressor)),
     AlgorithmSpec(
         "GaussianProcessRegressor",
         "regression",
@@ -826,7 +856,8 @@ _REGRESSION = (
         "scale",
     ),
     AlgorithmSpec("GradientBoostingRegressor", "regression", GradientBoostingRegressor,
-                  _gb_params(("squared_error", "absolute_error", "huber", "quantile"), False), "tree"),
+                  _gb_params(("squared_error", "absolute_error", "huber", "quantile"), False), "tree",
+                  build=partial(_gradient_boosting, GradientBoostingRegressor)),
     AlgorithmSpec("HistGradientBoostingRegressor", "regression", HistGradientBoostingRegressor,
                   _hgb_params(("squared_error", "absolute_error", "gamma", "poisson", "quantile"), False), "native"),
     AlgorithmSpec("KNeighborsRegressor", "regression", KNeighborsRegressor, _knn_params(), "scale"),
@@ -848,7 +879,8 @@ _REGRESSION = (
     ),
     AlgorithmSpec("MLPRegressor", "regression", MLPRegressor, _mlp_params(False), "scale"),
     AlgorithmSpec("RandomForestRegressor", "regression", RandomForestRegressor,
-                  _forest_params(_REG_CRITERIA, 1.0, True, False), "tree"),
+                  _forest_params(_REG_CRITERIA, 1.0, True, False), "tree",
+                  build=partial(_tree_criterion, RandomForestRegressor)),
     AlgorithmSpec("Ridge", "regression", Ridge, _ridge_params(False), "scale"),
     AlgorithmSpec("SGDRegressor", "regression", SGDRegressor, _sgd_params(False), "scale"),
     AlgorithmSpec("SVR", "regression", SVR, _svm_params(False), "scale"),

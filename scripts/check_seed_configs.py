@@ -1,7 +1,9 @@
 """Fit and predict every distinct seed configuration on a small real dataset.
 
 The unit test (tests/test_space.py) fits a covering sample; this script fits them all
-and prints how many ran, how long they took, and each failure.
+(kb/seed/configurations.csv.gz and the project's own kb/seed/metalearn-configurations.csv.gz)
+and prints how many ran, how long they took, each failure, and every FutureWarning or
+DeprecationWarning the installed scikit-learn gave (what a later version will break).
 
     /work/venv/bin/python scripts/check_seed_configs.py [--rows 60]
 """
@@ -36,24 +38,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=60)
     args = parser.parse_args()
-    configs = pd.read_csv(ROOT / "kb" / "seed" / "configurations.csv.gz").drop_duplicates(["algorithm", "params"])
+    seed = ROOT / "kb" / "seed"
+    configs = pd.concat([pd.read_csv(seed / "configurations.csv.gz"), pd.read_csv(seed / "metalearn-configurations.csv.gz")])
+    configs = configs.drop_duplicates(["algorithm", "params"])
     penguins = _frame("penguins.csv", "species", 10_000)
     keep = (penguins[1] != "Chinstrap").to_numpy()  # binary: liblinear and the exponential loss need it
     classification = penguins[0][keep].iloc[: args.rows], penguins[1][keep].iloc[: args.rows]
     regression = _frame("cpu.csv", "class", args.rows)
     times: Counter = Counter()
+    deprecations: Counter = Counter()
     failures = []
     start = time.perf_counter()
     for row in configs.itertuples():
         X, y = classification if space.get_algorithm(row.algorithm).task == "classification" else regression
         t0 = time.perf_counter()
         try:
-            with warnings.catch_warnings(), threadpool_limits(1):
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
+                warnings.simplefilter("always")
                 model = space.make_pipeline(row.algorithm, json.loads(row.params), X, random_state=0).fit(X, y)
                 model.predict(X)
         except Exception as exc:  # noqa: BLE001 - reported
             failures.append(f"{row.config_hash} {row.algorithm}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        for w in caught:
+            if issubclass(w.category, (FutureWarning, DeprecationWarning)):
+                deprecations[(row.algorithm, f"{w.category.__name__}: {' '.join(str(w.message).split())[:160]}")] += 1
         times[row.algorithm] += time.perf_counter() - t0
     print(f"{len(configs)} distinct configurations, {len(configs) - len(failures)} ran, "
           f"{len(failures)} failed, {time.perf_counter() - start:.1f} s ({args.rows} rows)")
@@ -61,6 +69,9 @@ def main() -> None:
         print(f"  slowest algorithms: {name} {seconds:.1f} s total")
     for line in failures:
         print("  FAILED", line)
+    print(f"{sum(deprecations.values())} deprecation warnings")
+    for (name, message), count in deprecations.most_common():
+        print(f"  {count} x {name}: {message}")
 
 
 if __name__ == "__main__":

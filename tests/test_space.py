@@ -334,3 +334,25 @@ def test_logistic_regression_penalty_is_translated(params, l1_ratio):
         np.testing.assert_allclose(new, legacy)
     with pytest.raises(InvalidParamsError, match="needs l1_ratio"):
         space.make_pipeline("LogisticRegression", {"penalty": "elasticnet", "l1_ratio": None}, X)
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("DecisionTreeRegressor", {"criterion": "friedman_mse"}),
+    ("RandomForestRegressor", {"criterion": "friedman_mse", "n_estimators": 5}),
+    ("ExtraTreesRegressor", {"criterion": "friedman_mse", "n_estimators": 5}),
+    ("GradientBoostingRegressor", {"criterion": "squared_error", "n_estimators": 5}),
+    ("GradientBoostingClassifier", {"criterion": "friedman_mse", "n_estimators": 5}),
+])
+def test_criteria_deprecated_in_sklearn_1_9_build_without_warnings(name, params, penguins, cpu):
+    """scikit-learn 1.9 deprecated trees' "friedman_mse" (equal to "squared_error") and gradient
+    boosting's criterion (no effect); the space still accepts them (the search samples the
+    regressors' criterion) and builds the same model without the FutureWarning."""
+    X, y = cpu if name.endswith("Regressor") else penguins
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("error", FutureWarning)
+        warnings.simplefilter("error", DeprecationWarning)
+        pipe = space.make_pipeline(name, params, X, random_state=0).fit(X, y)
+    estimator = pipe[-1]
+    if space._SKLEARN_1_9:
+        assert getattr(estimator, "criterion", "deprecated") in ("squared_error", "deprecated")
+    assert len(pipe.predict(X)) == len(X)
