@@ -521,7 +521,8 @@ def _sgd_params(classification):
             search=False,
         ),
         _f("eta0", 0.0, 1e6, 0.01, log=False, search=False),
-        _f("power_t", -1e6, 1e6, 0.5 if classification else 0.25, search=False),
+        # negative values: deprecated in scikit-learn 1.8, an error from 1.10
+        _f("power_t", 0.0, 1e6, 0.5 if classification else 0.25, search=False),
         _f("epsilon", 0.0, 1e6, 0.1, search=False),
         _AVERAGE,
     ) + _sgd_epochs() + _sgd_rest(classification)

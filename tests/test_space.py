@@ -98,6 +98,8 @@ def test_unknown_algorithm_is_a_one_line_error():
         ("RandomForestClassifier", {"max_depth": "deep"}, r"'max_depth' = 'deep' has the wrong type; .* or one of null"),
         ("MLPClassifier", {"hidden_layer_sizes": [10, 0]}, r"'hidden_layer_sizes' = \[10, 0\] has an element"),
         ("SVC", ["C", 1.0], r"parameters must be a mapping"),
+        # scikit-learn 1.8 deprecated negative power_t, 1.10 rejects it
+        ("SGDRegressor", {"power_t": -0.5}, r"'power_t' = -0.5 is out of range; use a float in \[0.0, 1000000.0\]"),
     ],
 )
 def test_invalid_params_name_algorithm_parameter_value_and_allowed(name, params, expected):
