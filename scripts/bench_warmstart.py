@@ -308,6 +308,8 @@ def main(argv=None):
     p.add_argument("--processes", type=int, default=1, help="datasets run at once, each in its own process")
     p.add_argument("--out", default=str(ROOT / "docs" / "results" / "warmstart.json"))
     p.add_argument("--parts", default=None, help="directory of per-dataset checkpoints (default: OUT without .json + _parts)")
+    p.add_argument("--report-only", action="store_true",
+                   help="only merge the per-dataset checkpoints in --parts into OUT (.json, .md); run nothing")
     p.add_argument("--only", default=None, help=argparse.SUPPRESS)  # internal: one dataset, written to --parts
     args = p.parse_args(argv)
     raw_argv = list(argv if argv is not None else sys.argv[1:])
@@ -330,6 +332,14 @@ def main(argv=None):
                "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                "load_average_start": list(os.getloadavg())}
     started = time.monotonic()
+    if args.report_only:
+        if Path(args.out).exists():  # keep the run's own record of when and how it ran
+            old = json.loads(Path(args.out).read_text())
+            for key in ("command", "started", "load_average_start", "load_average_end", "seconds", "processes"):
+                if key in old:
+                    results[key] = old[key]
+        write_report(results, names, parts, args.out, None)
+        return
     todo = [n for n in names if not (parts / f"{n}.json").exists()]
     if len(todo) < len(names):
         print(f"resuming: {len(names) - len(todo)} dataset(s) already in {parts}", flush=True)
@@ -363,8 +373,9 @@ def write_report(results, names, parts, out, started):
                     for key in ("cv", "holdout", "best"):
                         r[key] = {int(k): v for k, v in r[key].items()}
             results["datasets"][n] = entry
-    results["seconds"] = time.monotonic() - started
-    results["load_average_end"] = list(os.getloadavg())
+    if started is not None:
+        results["seconds"] = time.monotonic() - started
+        results["load_average_end"] = list(os.getloadavg())
     results["complete"] = len(results["datasets"]) == len(names)
     report = summarise(results)
     results["summary"] = report["summary"]
@@ -408,6 +419,18 @@ def summarise(results):
             for k in budgets:
                 row.append(f"{mean([cv[(n, m, k)] for n in names]):.3f} ({mean([ho[(n, m, k)] for n in names]):.3f})")
         lines.append("| " + " | ".join(row) + " |")
+    # the same figures, one row per dataset and method (what the README quotes)
+    lines += ["", "Per dataset and method: mean best CV score after k trials / holdout score of that configuration:", "",
+              "| dataset | method | " + " | ".join(f"k={k}" for k in budgets) + " |",
+              "|---|---|" + "---|" * len(budgets)]
+    for name in names + ["**mean**"]:
+        for m in [m for m in methods if m in ("warm", "cold", "random", "portfolio")]:
+            cells = []
+            for k in budgets:
+                c = cv.get((name, m, k)) if name != "**mean**" else mean([cv[(n, m, k)] for n in names])
+                h = ho.get((name, m, k)) if name != "**mean**" else mean([ho[(n, m, k)] for n in names])
+                cells.append("-" if not math.isfinite(c) else f"{c:.3f} / {h:.3f}")
+            lines.append(f"| {name} | {m} | " + " | ".join(cells) + " |")
     summary = {}
     kmax = max(budgets)
 
