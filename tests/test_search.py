@@ -206,6 +206,7 @@ def test_parallel_trials(wine):
         ({"n_jobs": 0}, "n_jobs=0"),
         ({"algorithms": ("Ridge",)}, "does not fit the task"),
         ({"storage": "nosuchdb://x"}, "storage="),
+        ({"warm_start_strategy": "best"}, "warm_start_strategy='best'"),
     ],
 )
 def test_bad_arguments_name_the_parameter(wine, kwargs, fragment):
