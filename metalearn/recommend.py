@@ -63,6 +63,7 @@ __all__ = [
     "greedy_portfolio",
     "DEFAULT_METRICS",
     "RELATED_METRICS",
+    "QUERY_GROUPS",
 ]
 
 DEFAULT_METRICS = {"classification": "balanced_accuracy", "regression": "r2"}
@@ -82,10 +83,19 @@ MIN_CONFIGS_PER_DATASET = 5
 MIN_DATASETS_PER_CONFIG = 2
 """A configuration is a candidate only if it has runs on this many datasets."""
 
+QUERY_GROUPS = ("general", "statistical", "info-theory", "cardinality", "autosklearn")
+"""Characterizer groups computed for a dataset given as data: the ones whose names the KB holds
+(OpenML qualities and auto-sklearn's meta-features). Not the landmarkers: the KB's datasets have
+OpenML's Weka landmarkers, which ours do not reproduce, and they cost most of the characterization."""
+
+UNMATCHED_FEATURES = frozenset({"NaiveBayesErrRate", "NaiveBayesAUC", "NaiveBayesKappa"})
+"""OpenML server qualities (Weka landmarkers) that the characterizer does not compute: never used,
+so that a query from the KB (as in the leave-one-out evaluation) sees what a new dataset's does."""
+
 SHRINKAGE = 0.05
 """Weight (in units of the neighbours' total weight, which is 1) of the global mean
 regret in a configuration's expected regret. Fixed a priori."""
-N_TREES = 200
+N_TREES = 100
 MAX_COMPONENTS = 16
 MAX_FEATURES = 0.33
 
@@ -244,9 +254,11 @@ def _derive(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if {"MajorityClassSize", "NumberOfInstances"} <= set(out.columns):
         out["derived.MajorityClassPercentage"] = 100 * out["MajorityClassSize"] / out["NumberOfInstances"]
-    if {"NumberOfFeatures", "NumberOfInstances"} <= set(out.columns):
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if {"NumberOfFeatures", "NumberOfInstances"} <= set(out.columns):
             out["derived.LogInstancesPerFeature"] = np.log(out["NumberOfInstances"] / out["NumberOfFeatures"])
+        if {"MajorityClassSize", "MinorityClassSize"} <= set(out.columns):
+            out["derived.LogImbalanceRatio"] = np.log(out["MajorityClassSize"] / out["MinorityClassSize"])
     return out.replace([np.inf, -np.inf], np.nan)
 
 
@@ -578,7 +590,7 @@ class Recommender:
 
             dataset = data if isinstance(data, Dataset) else load_dataset(data)
             task = task or dataset.task
-            meta_features = characterize(dataset)
+            meta_features = characterize(dataset, groups=QUERY_GROUPS)
         mf = {}
         for k, v in dict(meta_features).items():
             try:
@@ -603,7 +615,7 @@ class Recommender:
         Returns the feature names and the indices of the table's datasets that know at
         least half of them (the others still count in the global standing).
         """
-        shared = [c for c in self._meta.columns if c in mf]
+        shared = [c for c in self._meta.columns if c in mf and c not in UNMATCHED_FEATURES]
         if not shared:
             return [], np.arange(0)
         known = self._meta.reindex(table.dataset_ids)[shared].notna()

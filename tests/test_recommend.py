@@ -194,3 +194,27 @@ def test_recommender_sees_runs_written_after_it_was_made(tmp_path):
         assert after.neighbours[0].dataset_id == ds.dataset_id and after.neighbours[0].distance == 0.0
         assert any(e.dataset_id == ds.dataset_id for r in after.recommendations for e in r.evidence)
         assert rec.refresh() is False
+
+
+def test_data_is_characterized_with_the_groups_the_kb_can_match_only(tmp_path, monkeypatch):
+    import importlib
+
+    from metalearn.data import load_dataset
+    from metalearn.recommend import QUERY_GROUPS
+
+    characterize_module = importlib.import_module("metalearn.characterize")
+    seen = []
+    real = characterize_module.characterize
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("groups"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(characterize_module, "characterize", spy)
+    ds = load_dataset("data/examples/kr-vs-kp.csv", target="class")
+    with _small_kb(tmp_path / "kb.sqlite") as kb:
+        result = Recommender(kb, n_trees=20).explain(ds, top=2)
+    assert seen == [QUERY_GROUPS] and "landmarking" not in QUERY_GROUPS
+    assert result.task == "binary" and len(result.recommendations) == 2
+    assert "MinorityClassPercentage" in result.features_used
+    assert not any(f.startswith("metalearn.Landmark") for f in result.features_used)
