@@ -421,6 +421,8 @@ def _read_csv(path: Path, text_head: str, encoding: str, *, tsv: bool) -> _Raw:
             keep_default_na=True,
             skipinitialspace=True,
             low_memory=False,
+            # correctly rounded numbers, as pyarrow's reader (pandas 3's default; pandas 2 needs asking)
+            **({"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}),
         )
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, encoding, exc) from None
@@ -608,7 +610,11 @@ def _read_arff(path: Path, encoding: str) -> tuple[pd.DataFrame, tuple[str, ...]
             values = frame[col].str.strip().str.strip('"')
             frame[col] = pd.Categorical(values, categories=list(dict.fromkeys(kind)))
         elif kind in ("numeric", "real", "integer"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce")
+            raw = frame[col].to_numpy(dtype=object, na_value=None)
+            try:  # Python's correctly rounded reading, as the CSV readers give
+                frame[col] = np.array([np.nan if v is None else float(v) for v in raw], dtype=np.float64)
+            except ValueError:  # text in a numeric attribute: missing
+                frame[col] = _as_numbers(raw)
         else:  # string, date: text
             frame[col] = frame[col].astype(object)
     strings = tuple(col for col, kind in zip(names, kinds) if kind == "string")
@@ -740,12 +746,6 @@ def _resolve_target(frame: pd.DataFrame, target: Any, default_target: str | None
     return columns[-1]
 
 
-def _numeric_ratio(values: pd.Series) -> tuple[pd.Series, float]:
-    parsed = pd.to_numeric(values, errors="coerce")
-    present = values.notna().sum()
-    return parsed, (float(parsed.notna().sum()) / present) if present else 0.0
-
-
 def _normalise_features(
     frame: pd.DataFrame, origin: str, flags: dict[str, list[str]], notes: list[str], encoded_text: frozenset = frozenset()
 ) -> pd.DataFrame:
@@ -796,9 +796,24 @@ def _distinct_text(s: pd.Series) -> tuple[np.ndarray, list, np.ndarray]:
     return codes, text, counts
 
 
-def _as_numbers(text: list) -> np.ndarray:
-    """Each distinct text value as a float (NaN when it is not a number or is None)."""
-    return np.asarray(pd.to_numeric(np.array(text, dtype=object), errors="coerce"), dtype=np.float64)
+def _as_numbers(text: Sequence) -> np.ndarray:
+    """Each text value as a float (NaN when it is not a number or is None).
+
+    pandas decides what is a number; the value is then Python's correctly rounded
+    reading of the text (pandas' own parser can be one unit in the last place off),
+    which is also what pyarrow's CSV reader gives, so a number has one value
+    however the file was read.
+
+    >>> _as_numbers(["0.1", "x", None, "2"]).tolist()
+    [0.1, nan, nan, 2.0]
+    """
+    values = np.asarray(pd.to_numeric(np.array(text, dtype=object), errors="coerce"), dtype=np.float64)
+    for i in np.flatnonzero(~np.isnan(values)).tolist():
+        try:
+            values[i] = float(text[i])
+        except (TypeError, ValueError):  # a form pandas reads and Python does not: keep pandas' value
+            pass
+    return values
 
 
 def _text_column(s: pd.Series, col: str, origin: str, flags: dict[str, list[str]], notes: list[str]) -> pd.Series:

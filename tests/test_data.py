@@ -361,3 +361,28 @@ def test_a_column_that_turns_to_text_late_in_a_large_file(tmp_path):
     assert ds.X["a"].dtype == float and np.isnan(ds.X["a"].iloc[-1])  # >= 90 % numbers: numeric, text missing
     assert ds.flags["mixed_type"] == ("a",)
     assert ds.X["b"].dtype == np.int64
+
+
+def test_full_precision_numbers_hash_the_same_from_every_reader(tmp_path):
+    """pandas' default float parser can be 1 ulp off; every reader must give the written value."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame({
+        "x": rng.normal(size=n) * 10.0 ** rng.integers(-6, 6, n),
+        "u": rng.random(n),
+        "c": rng.choice(["red", "green", "blue"], n),
+        "label": rng.choice(["yes", "no"], n),
+    })  # fmt: skip
+    expected = load_dataset(frame, target="label")
+    frame.to_csv(tmp_path / "fast.csv", index=False)  # pyarrow's reader
+    text = (tmp_path / "fast.csv").read_text()
+    (tmp_path / "slow.csv").write_text(text.replace(",", ", "))  # blanks after commas: pandas' reader
+    frame.to_parquet(tmp_path / "data.parquet")
+    arff = "@relation t\n@attribute x numeric\n@attribute u numeric\n@attribute c {red,green,blue}\n"
+    arff += "@attribute label {yes,no}\n@data\n" + "".join(f"{r.x!r},{r.u!r},{r.c},{r.label}\n" for r in frame.itertuples())
+    (tmp_path / "data.arff").write_text(arff)
+    objects = frame.astype({"x": str, "u": str})  # numbers as text, parsed on their distinct values
+    for source in ("fast.csv", "slow.csv", "data.parquet", "data.arff", objects):
+        ds = load_dataset(tmp_path / source if isinstance(source, str) else source, target="label")
+        assert np.array_equal(ds.X["x"].to_numpy(), frame["x"].to_numpy()), source
+        assert ds.content_hash == expected.content_hash, source
