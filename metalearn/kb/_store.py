@@ -21,8 +21,10 @@ reads return frozen records or pandas DataFrames (copies). Failures are
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
+import operator
 import os
 import secrets
 import shlex
@@ -53,6 +55,7 @@ from metalearn.kb.records import (
     CheckIssue,
     CheckReport,
     ConfigurationRecord,
+    DatasetInput,
     DatasetRecord,
     KBStats,
     RunInput,
@@ -65,7 +68,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration", "EXPORT_TABLES"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_RUN_CHUNK = 20_000
+_RUN_CHUNK = 100_000
+_SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
+_RUN_INDEX_KEY = operator.itemgetter(0)  # the runs index leads with dataset_id
+_RUN_FIELDS = operator.attrgetter(
+    "dataset_id", "configuration_id", "metric", "score", "protocol", "fit_time", "status", "error", "source",
+    "openml_run_id", "search_id",
+)
 #: Tables written by ``export`` (one file each), in dependency order.
 EXPORT_TABLES = (
     "migrations", "kb_info", "sources", "datasets", "meta_features", "algorithms", "algorithm_flows",
@@ -313,6 +322,19 @@ def _nullable_float(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _int_id(value: Any, name: str) -> int:
+    """An id as a Python int (numpy integers bind to SQLite only as ints); one-line error otherwise."""
+    if type(value) is int:
+        return value
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise KBContentError(f"run {name} {value!r} is not an integer id") from None
+    if number != value or isinstance(value, (bool, str, bytes)):
+        raise KBContentError(f"run {name} {value!r} is not an integer id")
+    return number
+
+
 def _preference(computed_by: "pd.Series"):
     import numpy as np
 
@@ -477,46 +499,107 @@ class KnowledgeBase:
         Identity is, in order: ``openml_id``, ``content_hash``, else ``"<source>:<name>"``.
         A known dataset gains the identity fields it lacked (e.g. its OpenML task id).
         """
-        if task_type not in TASK_TYPES:
-            raise KBContentError(f"task_type {task_type!r} is not one of {', '.join(TASK_TYPES)}")
-        if not isinstance(name, str) or not name:
-            raise KBContentError(f"dataset name {name!r} must be a non-empty string")
-        openml_id = None if openml_id is None else int(openml_id)
-        if openml_id is not None:
-            key = f"openml:{openml_id}"
-        elif content_hash:
-            key = f"sha256:{content_hash}"
-        else:
-            key = f"{source}:{name}"
-        with self._write() as conn:
-            found = None
+        item = DatasetInput(
+            name, task_type=task_type, source=source, n_rows=n_rows, n_cols=n_cols, content_hash=content_hash,
+            openml_id=openml_id, openml_task_id=openml_task_id, provenance=provenance,
+        )
+        (dataset_id,) = self.add_datasets([item])
+        return self._dataset_where("d.dataset_id = ?", (dataset_id,))
+
+    @_translate
+    def add_datasets(self, datasets: Iterable[DatasetInput]) -> list[int]:
+        """Add many datasets in one transaction; return their dataset ids, in input order.
+
+        Each :class:`DatasetInput` is handled as :meth:`add_dataset` would (same
+        identity rules; a known dataset gains the fields it lacked), with the
+        existing rows looked up in three queries rather than per dataset.
+
+        >>> import tempfile, os
+        >>> from metalearn.kb import KnowledgeBase, DatasetInput
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         kb.add_datasets([DatasetInput(f"d{i}", task_type="binary", source="x", openml_id=i)
+        ...                          for i in (1, 2, 1)])
+        [1, 2, 1]
+        """
+        items = list(datasets)
+        for item in items:
+            if not isinstance(item, DatasetInput):
+                raise KBContentError(f"add_datasets takes DatasetInput records, got {type(item).__name__}")
+        keyed = []
+        for item in items:
+            openml_id = None if item.openml_id is None else int(item.openml_id)
             if openml_id is not None:
-                found = self._dataset_where("d.openml_id = ?", (openml_id,))
-            if found is None and content_hash:
-                found = self._dataset_where("d.content_hash = ?", (content_hash,))
-            if found is None:
-                found = self._dataset_where("d.key = ?", (key,))
-            if found is not None:
-                for column, value in (
-                    ("openml_id", openml_id), ("content_hash", content_hash), ("openml_task_id", openml_task_id),
-                    ("n_rows", n_rows), ("n_cols", n_cols),
-                ):
-                    if value is not None and getattr(found, column) is None:
-                        try:
-                            conn.execute(
-                                f"UPDATE datasets SET {column} = ? WHERE dataset_id = ?", (value, found.dataset_id)
-                            )
-                        except sqlite3.IntegrityError:
-                            pass  # that identity belongs to another row: keep this one as it is
-                dataset_id = found.dataset_id
+                key = f"openml:{openml_id}"
+            elif item.content_hash:
+                key = f"sha256:{item.content_hash}"
             else:
+                key = f"{item.source}:{item.name}"
+            keyed.append((item, openml_id, key))
+        columns = ("dataset_id", "openml_id", "content_hash", "key", "openml_task_id", "n_rows", "n_cols")
+        ids: list[int] = []
+        with self._write() as conn:
+            # the rows these datasets may already be: one query per identity
+            known: dict[tuple[str, Any], dict[str, Any]] = {}
+
+            def remember(row: dict[str, Any]) -> None:
+                for column in ("openml_id", "content_hash", "key"):
+                    if row[column] is not None:
+                        known.setdefault((column, row[column]), row)
+
+            for column, values in (
+                ("openml_id", {o for _, o, _ in keyed if o is not None}),
+                ("content_hash", {i.content_hash for i, _, _ in keyed if i.content_hash}),
+                ("key", {k for _, _, k in keyed}),
+            ):
+                if values:
+                    for row in conn.execute(
+                        f"SELECT {', '.join(columns)} FROM datasets WHERE {column} IN (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(values)),),
+                    ):
+                        remember(dict(zip(columns, row)))
+            source_ids: dict[str, int] = {}
+            now = int(time.time())
+            for item, openml_id, key in keyed:
+                found = None
+                if openml_id is not None:
+                    found = known.get(("openml_id", openml_id))
+                if found is None and item.content_hash:
+                    found = known.get(("content_hash", item.content_hash))
+                if found is None:
+                    found = known.get(("key", key))
+                if found is not None:
+                    for column, value in (
+                        ("openml_id", openml_id), ("content_hash", item.content_hash),
+                        ("openml_task_id", item.openml_task_id), ("n_rows", item.n_rows), ("n_cols", item.n_cols),
+                    ):
+                        if value is not None and found[column] is None:
+                            try:
+                                conn.execute(
+                                    f"UPDATE datasets SET {column} = ? WHERE dataset_id = ?",
+                                    (value, found["dataset_id"]),
+                                )
+                            except sqlite3.IntegrityError:
+                                continue  # that identity belongs to another row: keep this one as it is
+                            found[column] = value
+                            remember(found)
+                    ids.append(found["dataset_id"])
+                    continue
+                provenance = item.provenance or DEFAULT_SOURCE
+                if provenance not in source_ids:
+                    source_ids[provenance] = self._source_id(provenance)
                 dataset_id = conn.execute(
                     "INSERT INTO datasets (key, name, source, openml_id, openml_task_id, task_type, n_rows, n_cols, "
                     "content_hash, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, name, source, openml_id, openml_task_id, task_type, n_rows, n_cols, content_hash,
-                     self._source_id(provenance or DEFAULT_SOURCE), int(time.time())),
+                    (key, item.name, item.source, openml_id, item.openml_task_id, item.task_type, item.n_rows,
+                     item.n_cols, item.content_hash, source_ids[provenance], now),
                 ).lastrowid
-        return self._dataset_where("d.dataset_id = ?", (dataset_id,))
+                remember({
+                    "dataset_id": dataset_id, "openml_id": openml_id, "content_hash": item.content_hash,
+                    "key": key, "openml_task_id": item.openml_task_id, "n_rows": item.n_rows, "n_cols": item.n_cols,
+                })
+                ids.append(dataset_id)
+        return ids
 
     @_translate
     def find_dataset(self, *, content_hash: str | None = None, openml_id: int | None = None) -> DatasetRecord | None:
@@ -563,17 +646,45 @@ class KnowledgeBase:
         ``computed_by`` is ``openml-server`` for OpenML's values, ``metalearn <version>`` for ours.
         NaN is stored as NULL (undefined for this dataset).
         """
+        return self.add_meta_features_many({dataset_id: values}, computed_by, provenance=provenance)
+
+    @_translate
+    def add_meta_features_many(
+        self,
+        values: Mapping[int, Mapping[str, float]],
+        computed_by: str,
+        *,
+        provenance: str | None = None,
+    ) -> int:
+        """Write (or overwrite) meta-features of many datasets in one transaction; return how many were written.
+
+        ``values`` maps a dataset id to its ``{name: value}``, as :meth:`add_meta_features` takes
+        them; every dataset id is checked in one query, and nothing is written if one is unknown.
+
+        >>> import tempfile, os
+        >>> from metalearn.kb import KnowledgeBase, DatasetInput
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         a, b = kb.add_datasets([DatasetInput(n, task_type="binary", source="x") for n in "ab"])
+        ...         kb.add_meta_features_many({a: {"NumberOfInstances": 10}, b: {"NumberOfInstances": 20}},
+        ...                                   "openml-server")
+        ...         kb.meta_features_frame()["NumberOfInstances"].tolist()
+        2
+        [10.0, 20.0]
+        """
         if not isinstance(computed_by, str) or not computed_by:
             raise KBContentError(f"computed_by {computed_by!r} must be a non-empty string such as 'openml-server'")
         rows = []
-        for name, value in values.items():
-            try:
-                number = _nullable_float(value)
-            except (TypeError, ValueError):
-                raise KBContentError(f"meta-feature {name!r} has value {value!r}, not a number") from None
-            rows.append((int(dataset_id), str(name), computed_by, number))
+        for dataset_id, named in values.items():
+            dataset_id = int(dataset_id)
+            for name, value in named.items():
+                try:
+                    number = _nullable_float(value)
+                except (TypeError, ValueError):
+                    raise KBContentError(f"meta-feature {name!r} has value {value!r}, not a number") from None
+                rows.append((dataset_id, str(name), computed_by, number))
         with self._write() as conn:
-            self._require("datasets", "dataset_id", [dataset_id])
+            self._require("datasets", "dataset_id", values.keys())
             source_id = self._source_id(provenance or DEFAULT_SOURCE)
             conn.executemany(
                 "INSERT INTO meta_features (dataset_id, name, computed_by, value, source_id) VALUES (?, ?, ?, ?, ?) "
@@ -775,29 +886,41 @@ class KnowledgeBase:
         """Write runs in one transaction; return how many rows were added.
 
         A run already imported from OpenML (same ``openml_run_id`` and metric)
-        is skipped. Unknown dataset or configuration ids raise
-        :class:`KBContentError` and nothing is written.
+        is skipped. Unknown dataset, configuration or search ids raise
+        :class:`KBContentError` and nothing is written. Large calls are
+        written in slices of 100,000 runs, each sorted by dataset, metric and
+        configuration (the runs index's order, so index updates stay local);
+        calls of fewer than 5,000 runs keep their order.
         """
         added = 0
-        # every reference is checked here (datasets, configurations, searches) or created in this
-        # transaction (metrics, protocols, sources), so SQLite's per-row foreign-key lookups are skipped
+        # every reference is checked here, one query per table and slice (datasets, configurations,
+        # searches), or created in this transaction (metrics, protocols, sources), so SQLite's per-row
+        # foreign-key lookups are skipped
         with self._write(check_foreign_keys=False) as conn:
-            metric_ids: dict[str, int] = {}
-            protocol_ids: dict[str, int] = {}
-            source_ids: dict[str, int] = {}
-            seen_datasets: set[int] = set()
-            seen_configs: set[int] = set()
+            ids: dict[tuple[str, str], int] = {}
+            seen: dict[str, set[int]] = {"datasets": set(), "configurations": set(), "searches": set()}
             now = int(time.time())
             chunk: list[tuple] = []
 
+            def name_id(table: str, name: str) -> int:
+                found = ids.get((table, name))
+                if found is None:
+                    found = ids[table, name] = (
+                        self._source_id(name) if table == "sources" else self._name_id(table, name)
+                    )
+                return found
+
             def flush() -> int:
-                new_datasets = {row[0] for row in chunk} - seen_datasets
-                new_configs = {row[1] for row in chunk} - seen_configs
-                self._require("datasets", "dataset_id", new_datasets)
-                self._require("configurations", "configuration_id", new_configs)
-                self._require("searches", "search_id", {row[10] for row in chunk if row[10] is not None})
-                seen_datasets.update(new_datasets)
-                seen_configs.update(new_configs)
+                for table, id_col, position in (
+                    ("datasets", "dataset_id", 0), ("configurations", "configuration_id", 1),
+                    ("searches", "search_id", 10),
+                ):
+                    new = set(map(operator.itemgetter(position), chunk)) - seen[table]
+                    new.discard(None)
+                    self._require(table, id_col, new)
+                    seen[table].update(new)
+                if len(chunk) >= _SORT_MIN:
+                    chunk.sort(key=_RUN_INDEX_KEY)
                 before = conn.total_changes
                 conn.executemany(
                     "INSERT OR IGNORE INTO runs (dataset_id, configuration_id, metric_id, score, protocol_id, "
@@ -807,33 +930,39 @@ class KnowledgeBase:
                 )
                 return conn.total_changes - before
 
+            metric_ids: dict[str, int] = {}
+            protocol_ids: dict[str, int] = {}
+            source_ids: dict[str, int] = {}
             for run in runs:
                 if type(run) is not RunInput and not isinstance(run, RunInput):
                     raise KBContentError(f"add_runs takes RunInput records, got {type(run).__name__}")
-                metric_id = metric_ids.get(run.metric)
+                (dataset_id, configuration_id, metric, score, protocol, fit_time, status, error, source,
+                 openml_run_id, search_id) = _RUN_FIELDS(run)
+                metric_id = metric_ids.get(metric)
                 if metric_id is None:
-                    metric_id = metric_ids[run.metric] = self._name_id("metrics", run.metric)
-                protocol_id = protocol_ids.get(run.protocol)
+                    metric_id = metric_ids[metric] = name_id("metrics", metric)
+                protocol_id = protocol_ids.get(protocol)
                 if protocol_id is None:
-                    protocol_id = protocol_ids[run.protocol] = self._name_id("protocols", run.protocol)
-                source_id = source_ids.get(run.source)
+                    protocol_id = protocol_ids[protocol] = name_id("protocols", protocol)
+                source_id = source_ids.get(source)
                 if source_id is None:
-                    source_id = source_ids[run.source] = self._source_id(run.source)
-                score, fit_time = run.score, run.fit_time
-                if type(score) is not float:
-                    score = _nullable_float(score)
-                elif score != score:  # NaN
-                    score = None
+                    source_id = source_ids[source] = name_id("sources", source)
+                if type(score) is not float and score is not None:
+                    score = _nullable_float(score)  # a float NaN is bound as NULL by SQLite itself
                 if fit_time is not None and type(fit_time) is not float:
                     fit_time = _nullable_float(fit_time)
-                dataset_id, configuration_id = run.dataset_id, run.configuration_id
                 if type(dataset_id) is not int or type(configuration_id) is not int:
-                    dataset_id, configuration_id = int(dataset_id), int(configuration_id)
-                error = None if run.error is None else " ".join(str(run.error).split())[:2000]
+                    dataset_id = _int_id(dataset_id, "dataset_id")
+                    configuration_id = _int_id(configuration_id, "configuration_id")
+                if error is not None:
+                    error = " ".join(str(error).split())[:2000]
+                if openml_run_id is not None:
+                    openml_run_id = _int_id(openml_run_id, "openml_run_id")
+                if search_id is not None:
+                    search_id = _int_id(search_id, "search_id")
                 chunk.append((
-                    dataset_id, configuration_id, metric_id, score, protocol_id, fit_time, run.status, error,
-                    source_id, None if run.openml_run_id is None else int(run.openml_run_id),
-                    None if run.search_id is None else int(run.search_id), now,
+                    dataset_id, configuration_id, metric_id, score, protocol_id, fit_time, status, error,
+                    source_id, openml_run_id, search_id, now,
                 ))
                 if len(chunk) >= _RUN_CHUNK:
                     added += flush()
