@@ -42,12 +42,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from metalearn.recommend import QUERY_GROUPS as RECOMMEND_GROUPS  # noqa: E402 - the groups recommend characterizes
+
 TARGET_E2E = 2.0  # issue #5
 TARGET_LOAD = 0.35
 TARGET_CHARACTERIZE = 0.3
-#: The groups the recommender uses (its features are the meta-features most KB datasets have:
-#: OpenML's qualities and auto-sklearn's; metalearn's landmarkers are on a few KB datasets only).
-RECOMMEND_GROUPS = ("general", "statistical", "info-theory", "cardinality", "autosklearn")
 
 STEPS = r"""
 import json, sys, time
