@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metalearn.kb import KnowledgeBase, RunInput, create_kb
+from metalearn.kb import DatasetInput, KnowledgeBase, RunInput, create_kb
 
 ALGORITHMS = ["SVC", "RandomForestClassifier", "LogisticRegression", "KNeighborsClassifier", "GradientBoostingClassifier"]
 
@@ -41,17 +41,27 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
     create_kb(path, from_seed=False)
     figures = {}
     with KnowledgeBase.open(path) as kb:
-        t0 = time.perf_counter()
-        dataset_ids = [
-            kb.add_dataset(f"synthetic-{i}", task_type="binary", source="bench", openml_id=10_000_000 + i,
-                           n_rows=int(rng.integers(100, 100_000)), n_cols=int(rng.integers(2, 500))).dataset_id
-            for i in range(args.datasets)
-        ]
         names = [f"Quality{j:03d}" for j in range(args.meta_features)]
         values = rng.normal(size=(args.datasets, args.meta_features))
-        for row, dataset_id in enumerate(dataset_ids):
-            kb.add_meta_features(dataset_id, dict(zip(names, values[row].tolist())), "openml-server")
+        t0 = time.perf_counter()
+        dataset_ids = kb.add_datasets(
+            DatasetInput(f"synthetic-{i}", task_type="binary", source="bench", openml_id=10_000_000 + i,
+                         n_rows=int(rng.integers(100, 100_000)), n_cols=int(rng.integers(2, 500)))
+            for i in range(args.datasets)
+        )
+        kb.add_meta_features_many(
+            {dataset_id: dict(zip(names, values[row].tolist())) for row, dataset_id in enumerate(dataset_ids)},
+            "openml-server",
+        )
         figures["datasets + meta-features (s)"] = time.perf_counter() - t0
+        # peer: the same work one dataset per call (one transaction each), on a sample
+        n_peer = min(args.datasets, 2_000)
+        t0 = time.perf_counter()
+        for i in range(n_peer):
+            record = kb.add_dataset(f"per-row-{i}", task_type="binary", source="bench-per-row")
+            kb.add_meta_features(record.dataset_id, dict(zip(names, values[i].tolist())), "openml-server")
+        figures["per-row datasets/s"] = n_peer / (time.perf_counter() - t0)
+        figures["bulk datasets/s"] = args.datasets / figures["datasets + meta-features (s)"]
         config_ids = [
             kb.add_configuration(ALGORITHMS[i % len(ALGORITHMS)], {"C": float(i)}).configuration_id
             for i in range(args.configurations)
@@ -61,15 +71,19 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
         ds = np.asarray(dataset_ids)[rng.integers(0, len(dataset_ids), args.runs)]
         cf = np.asarray(config_ids)[rng.integers(0, len(config_ids), args.runs)]
         scores = rng.random(args.runs)
-        insert_seconds = 0.0
+        insert_seconds = insert_cpu = 0.0
         for start in range(0, args.runs, args.batch):
             stop = min(start + args.batch, args.runs)
             batch = zip(ds[start:stop].tolist(), cf[start:stop].tolist(), scores[start:stop].tolist())
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             kb.add_runs(RunInput(d, c, "balanced_accuracy", s, "10-fold CV", fit_time=1.0, source="bench")
                         for d, c, s in batch)
             insert_seconds += time.perf_counter() - t0
+            insert_cpu += time.process_time() - c0
+            if args.progress and (stop // args.batch) % 10 == 0:
+                print(f"  {stop:,} runs: {stop / insert_seconds:,.0f} runs/s so far", flush=True)
         figures["add_runs (runs/s)"] = args.runs / insert_seconds
+        figures["add_runs (runs per CPU s)"] = args.runs / insert_cpu
         size_after = kb.size_bytes()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -80,8 +94,8 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
     return figures
 
 
-def raw_insert_peer(directory: Path, args, rng: np.random.Generator) -> float:
-    """Rows/s of a bare executemany into an unindexed table with the runs' columns."""
+def raw_insert_peer(directory: Path, args, rng: np.random.Generator) -> tuple[float, float]:
+    """Rows per second and per CPU second of a bare executemany into an unindexed table with the runs' columns."""
     path = directory / "raw.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -94,20 +108,21 @@ def raw_insert_peer(directory: Path, args, rng: np.random.Generator) -> float:
     cf = rng.integers(1, args.configurations + 1, n).tolist()
     sc = rng.random(n).tolist()
     now = int(time.time())
-    seconds = 0.0
+    seconds = cpu = 0.0
     for start in range(0, n, args.batch):
         rows = [(d, c, 1, s, 1, 1.0, "ok", None, 1, None, None, now)
                 for d, c, s in zip(ds[start:start + args.batch], cf[start:start + args.batch],
                                    sc[start:start + args.batch])]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT INTO runs (dataset_id, configuration_id, metric_id, score, protocol_id, fit_time, "
                          "status, error, source_id, openml_run_id, search_id, created_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.execute("COMMIT")
         seconds += time.perf_counter() - t0
+        cpu += time.process_time() - c0
     conn.close()
-    return n / seconds
+    return n / seconds, n / cpu
 
 
 def recommender_query(path: Path, rng: np.random.Generator, *, cached: bool) -> tuple[float, int, float, float, float]:
@@ -144,6 +159,7 @@ def main() -> None:
     parser.add_argument("--uncached-queries", type=int, default=3)
     parser.add_argument("--dir", default=None, help="Directory for the KB files (default: a temporary one).")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--progress", action="store_true", help="Print the insert rate every 10 batches.")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -152,7 +168,7 @@ def main() -> None:
         t0 = time.perf_counter()
         figures = build(path, args, rng)
         build_seconds = time.perf_counter() - t0
-        peer_rate = raw_insert_peer(directory, args, rng)
+        peer_rate, peer_cpu_rate = raw_insert_peer(directory, args, rng)
         cached = [recommender_query(path, rng, cached=True) for _ in range(args.queries)]
         uncached = [recommender_query(path, rng, cached=False) for _ in range(args.uncached_queries)]
     q_cached = sorted(c[0] for c in cached)
@@ -160,9 +176,13 @@ def main() -> None:
     print(f"synthetic KB: {args.datasets:,} datasets x {args.meta_features} meta-features, "
           f"{args.configurations:,} configurations, {args.runs:,} runs (built in {build_seconds:.0f} s, "
           f"{os.cpu_count()} CPUs)")
-    print(f"datasets + meta-features via add_dataset/add_meta_features: {figures['datasets + meta-features (s)']:.1f} s")
+    print(f"datasets + meta-features via add_datasets/add_meta_features_many: {figures['datasets + meta-features (s)']:.1f} s "
+          f"({figures['bulk datasets/s']:,.0f} datasets/s) | one add_dataset + add_meta_features per dataset: "
+          f"{figures['per-row datasets/s']:,.0f} datasets/s | ratio {figures['bulk datasets/s'] / figures['per-row datasets/s']:.1f}x")
     print(f"bulk insert   add_runs: {figures['add_runs (runs/s)']:,.0f} runs/s | bare executemany, no indexes: "
           f"{peer_rate:,.0f} rows/s | ratio {figures['add_runs (runs/s)'] / peer_rate:.2f} | target >= 50,000 runs/s")
+    print(f"  per CPU second of this process: add_runs {figures['add_runs (runs per CPU s)']:,.0f} runs | bare executemany "
+          f"{peer_cpu_rate:,.0f} rows | load average {os.getloadavg()[0]:.1f} at the end")
     print(f"recommender query (open + all meta-features + 25-NN + runs, {statistics.mean(c[1] for c in cached):.0f} runs "
           f"returned): median {1000 * statistics.median(q_cached):.1f} ms, max {1000 * q_cached[-1]:.1f} ms | "
           f"uncached SQL pivot: median {1000 * statistics.median(q_uncached):.1f} ms | ratio "

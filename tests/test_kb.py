@@ -359,3 +359,83 @@ def test_add_runs_checks_search_ids_and_keeps_foreign_keys_whole(kb):
         kb.add_meta_features(999, {"x": 1.0}, "metalearn 0.1.0")
     with sqlite3.connect(kb.path) as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_newest_metalearn_version_wins_by_number_not_text(kb):
+    ds = kb.add_dataset("versions", task_type="binary", source="test").dataset_id
+    for version, value in (("0.9.0", 9.0), ("0.10.0", 10.0), ("0.10.0rc1", -1.0), ("0.2.0", 2.0)):
+        kb.add_meta_features(ds, {"metalearn.Landmark1NN": value}, f"metalearn {version}")
+    frame = kb.meta_features_frame()
+    assert frame.loc[ds, "metalearn.Landmark1NN"] == 10.0  # as text, "0.9.0" > "0.10.0"
+    assert kb.meta_features_frame([ds]).loc[ds, "metalearn.Landmark1NN"] == 10.0
+    kb.add_meta_features(ds, {"metalearn.Landmark1NN": 11.0}, "openml-server")
+    assert kb.meta_features_frame().loc[ds, "metalearn.Landmark1NN"] == 11.0
+
+
+def test_add_datasets_in_bulk_matches_add_dataset(kb):
+    from metalearn.kb import DatasetInput
+
+    existing = kb.find_dataset(openml_id=1001)
+    items = [
+        DatasetInput("new-a", task_type="binary", source="test", openml_id=5001, n_rows=10),
+        DatasetInput("ds1-again", task_type="binary", source="test", openml_id=1001, openml_task_id=31),
+        DatasetInput("by-hash", task_type="regression", source="/data/h.csv", content_hash="cd" * 32),
+        DatasetInput("new-a-dup", task_type="binary", source="test", openml_id=5001, n_cols=3),
+        DatasetInput("by-hash-later", task_type="regression", source="<DataFrame>", content_hash="cd" * 32,
+                     openml_id=5002),
+    ]
+    ids = kb.add_datasets(items)
+    assert ids[1] == existing.dataset_id and ids[0] == ids[3] and ids[2] == ids[4]
+    assert len(set(ids)) == 3
+    assert kb.dataset(ids[1]).openml_task_id == 31  # a known dataset gains the fields it lacked
+    assert (kb.dataset(ids[0]).n_rows, kb.dataset(ids[0]).n_cols) == (10, 3)
+    assert kb.dataset(ids[2]).openml_id == 5002
+    assert kb.add_datasets(items) == ids  # idempotent
+    assert kb.add_dataset("by-hash", task_type="regression", source="x", content_hash="cd" * 32).dataset_id == ids[2]
+    with pytest.raises(KBContentError, match="task_type 'tabular'"):
+        DatasetInput("bad", task_type="tabular", source="test")
+
+
+def test_add_meta_features_many_bulk_path_keeps_cache_and_triggers(kb):
+    from metalearn.kb import DatasetInput
+
+    triggers = kb._conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+    before = kb.meta_features_frame()  # fills the cache
+    ids = kb.add_datasets(DatasetInput(f"bulk{i}", task_type="binary", source="test") for i in range(300))
+    values = {d: {f"Q{j:02d}": float(d * 100 + j) for j in range(40)} for d in ids}  # 12,000 values: bulk path
+    assert kb.add_meta_features_many(values, "openml-server") == 12_000
+    after = kb.meta_features_frame()
+    assert len(after) == len(before) + 300 and after.loc[ids[7], "Q05"] == ids[7] * 100 + 5
+    assert kb._conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall() == triggers
+    kb.add_meta_features(ids[0], {"Q00": -1.0}, "openml-server")  # the triggers still invalidate the cache
+    assert kb.meta_features_frame().loc[ids[0], "Q00"] == -1.0
+    with pytest.raises(KBContentError, match="dataset_id 987654"):
+        kb.add_meta_features_many({ids[1]: {"Q00": 5.0}, 987654: {"Q00": 1.0}}, "openml-server")
+    assert kb.meta_features_frame().loc[ids[1], "Q00"] == ids[1] * 100  # nothing written
+    assert kb.check().ok
+
+
+def test_add_runs_large_call_sorted_numpy_ids_and_duplicates(kb):
+    ds = kb.add_datasets(
+        __import__("metalearn.kb", fromlist=["DatasetInput"]).DatasetInput(f"r{i}", task_type="binary", source="t")
+        for i in range(50))
+    cfgs = [kb.add_configuration("SVC", {"C": float(c)}).configuration_id for c in range(1, 21)]
+    rng = np.random.default_rng(0)
+    n = 12_000  # above the sorting threshold
+    pick_d, pick_c, scores = rng.integers(0, 50, n), rng.integers(0, 20, n), rng.random(n)
+    runs = [RunInput(np.int64(ds[d]), np.int64(cfgs[c]), "accuracy", np.float64(s), "5-fold CV", openml_run_id=i % 11_000,
+                     fit_time=np.float32(0.5))
+            for i, (d, c, s) in enumerate(zip(pick_d, pick_c, scores))]
+    assert kb.add_runs(iter(runs)) == 11_000  # openml run ids 0..999 come twice: the second is skipped
+    frame = kb.runs_frame(dataset_ids=ds, metric="accuracy")
+    assert len(frame) == 11_000 and frame["fit_time"].eq(0.5).all()
+    expected = sorted((ds[d], cfgs[c], round(float(s), 12)) for d, c, s in zip(pick_d[:11_000], pick_c[:11_000],
+                                                                                scores[:11_000]))
+    got = sorted(zip(frame["dataset_id"], frame["configuration_id"], frame["score"].round(12)))
+    assert got == expected
+    assert kb.add_runs(iter(runs)) == 0
+    with pytest.raises(KBContentError, match="configuration_id 1.5 is not an integer id"):
+        kb.add_runs([RunInput(ds[0], 1.5, "accuracy", 0.5, "5-fold CV")])
+    with pytest.raises(KBContentError, match="add_runs takes RunInput records, got tuple"):
+        kb.add_runs([(ds[0], cfgs[0], "accuracy", 0.5, "5-fold CV")])

@@ -25,6 +25,7 @@ import itertools
 import json
 import math
 import operator
+import re
 import os
 import secrets
 import shlex
@@ -69,6 +70,7 @@ __all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration",
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_CHUNK = 100_000
+_BULK_META_FEATURES = 10_000  # add_meta_features_many bumps the cache generation once from this many values
 _SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
 _RUN_INDEX_KEY = operator.itemgetter(0)  # the runs index leads with dataset_id
 _RUN_FIELDS = operator.attrgetter(
@@ -335,14 +337,35 @@ def _int_id(value: Any, name: str) -> int:
     return number
 
 
-def _preference(computed_by: "pd.Series"):
-    import numpy as np
+def _version_key(version: str) -> tuple:
+    """A sort key comparing version strings by their numbers: ``0.10`` after ``0.9``, ``1.0`` after ``1.0rc1``.
 
-    return np.where(
-        computed_by == "openml-server",
-        0,
-        np.where((computed_by == "metalearn") | computed_by.str.startswith("metalearn "), 1, 2),
-    )
+    >>> sorted(["0.10.0", "0.9.1", "0.9.1rc1", "1.0"], key=_version_key)
+    ['0.9.1rc1', '0.9.1', '0.10.0', '1.0']
+    """
+    match = re.match(r"v?(\d+(?:\.\d+)*)(.*)$", version.strip())
+    if match is None:
+        return ((), 0, version)
+    release = tuple(int(part) for part in match.group(1).split("."))
+    while len(release) > 1 and release[-1] == 0:  # 1.0 == 1.0.0
+        release = release[:-1]
+    suffix = match.group(2)
+    return (release, 0 if suffix else 1, suffix)  # a pre-release or dev suffix sorts before the release
+
+
+def _preference_order(computed_by: Iterable[str]) -> dict[str, int]:
+    """Rank of each ``computed_by`` value, 0 preferred: ``openml-server``, then ``metalearn <version>``
+    from the highest version down (plain ``metalearn`` last of these), then the others.
+
+    >>> _preference_order(["metalearn 0.9.0", "other", "metalearn 0.10.0", "openml-server"])
+    {'openml-server': 0, 'metalearn 0.10.0': 1, 'metalearn 0.9.0': 2, 'other': 3}
+    """
+    names = set(computed_by)
+    ours = [n for n in names if n == "metalearn" or n.startswith("metalearn ")]
+    ours.sort(key=lambda n: (n != "metalearn", _version_key(n[len("metalearn "):])), reverse=True)
+    others = sorted((n for n in names if n != "openml-server" and n not in ours), reverse=True)
+    ordered = (["openml-server"] if "openml-server" in names else []) + ours + others
+    return {name: rank for rank, name in enumerate(ordered)}
 
 
 class KnowledgeBase:
@@ -683,15 +706,28 @@ class KnowledgeBase:
                 except (TypeError, ValueError):
                     raise KBContentError(f"meta-feature {name!r} has value {value!r}, not a number") from None
                 rows.append((dataset_id, str(name), computed_by, number))
-        with self._write() as conn:
+        bulk = len(rows) >= _BULK_META_FEATURES
+        # references are checked here (datasets) or created in this transaction (the source)
+        with self._write(check_foreign_keys=False) as conn:
             self._require("datasets", "dataset_id", values.keys())
             source_id = self._source_id(provenance or DEFAULT_SOURCE)
+            triggers = []
+            if bulk:  # the cache-generation triggers fire per row: lift them for this write, bump once
+                triggers = conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'meta_features'"
+                ).fetchall()
+                for name, _ in triggers:
+                    conn.execute(f'DROP TRIGGER "{name}"')
             conn.executemany(
                 "INSERT INTO meta_features (dataset_id, name, computed_by, value, source_id) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (dataset_id, name, computed_by) DO UPDATE SET value = excluded.value, "
                 "source_id = excluded.source_id",
                 [row + (source_id,) for row in rows],
             )
+            if bulk:
+                conn.execute("UPDATE kb_state SET value = value + 1 WHERE key = 'meta_features_generation'")
+                for _, sql in triggers:
+                    conn.execute(sql)
         return len(rows)
 
     def _meta_features_long(self, dataset_ids: Iterable[int] | None, computed_by: str | None) -> "pd.DataFrame":
@@ -717,8 +753,9 @@ class KnowledgeBase:
 
         if long.empty:
             return pd.DataFrame(index=pd.Index([], dtype="int64", name="dataset_id"), dtype="float64")
-        long = long.assign(_rank=_preference(long["computed_by"]))
-        long = long.sort_values(["_rank", "computed_by"], ascending=[True, False], kind="stable")
+        order = _preference_order(long["computed_by"].unique().tolist())
+        long = long.assign(_rank=long["computed_by"].map(order).astype("int64"))
+        long = long.sort_values("_rank", kind="stable")
         long = long.drop_duplicates(["dataset_id", "name"], keep="first")
         wide = long.pivot(index="dataset_id", columns="name", values="value").astype("float64")
         wide = wide.sort_index().sort_index(axis=1)
@@ -780,7 +817,7 @@ class KnowledgeBase:
 
         Where a name was computed by several parties, the value of
         ``openml-server`` is preferred, then ``metalearn <version>`` (highest
-        version string first), then others. ``computed_by`` keeps only one
+        version first, compared by number: 0.10 after 0.9), then others. ``computed_by`` keeps only one
         party's values (``"metalearn"`` matches every metalearn version).
         Missing values are NaN; datasets without meta-features are absent.
         The full frame (no arguments) is served from a cache the KB keeps up
@@ -910,7 +947,7 @@ class KnowledgeBase:
                     )
                 return found
 
-            def flush() -> int:
+            def flush(chunk: list[tuple]) -> int:
                 for table, id_col, position in (
                     ("datasets", "dataset_id", 0), ("configurations", "configuration_id", 1),
                     ("searches", "search_id", 10),
@@ -920,6 +957,16 @@ class KnowledgeBase:
                     self._require(table, id_col, new)
                     seen[table].update(new)
                 if len(chunk) >= _SORT_MIN:
+                    if set(map(operator.itemgetter(9), chunk)) != {None}:  # the first of an OpenML run and metric wins
+                        openml_seen: set[tuple[int, int]] = set()
+                        kept = []
+                        for row in chunk:
+                            if row[9] is not None:
+                                if (row[9], row[2]) in openml_seen:
+                                    continue
+                                openml_seen.add((row[9], row[2]))
+                            kept.append(row)
+                        chunk = kept
                     chunk.sort(key=_RUN_INDEX_KEY)
                 before = conn.total_changes
                 conn.executemany(
@@ -965,10 +1012,10 @@ class KnowledgeBase:
                     source_id, openml_run_id, search_id, now,
                 ))
                 if len(chunk) >= _RUN_CHUNK:
-                    added += flush()
+                    added += flush(chunk)
                     chunk = []
             if chunk:
-                added += flush()
+                added += flush(chunk)
         return added
 
     @_translate
