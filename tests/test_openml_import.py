@@ -266,3 +266,49 @@ def test_cli_import_openml(server, tmp_path, new_kb):
     result = CliRunner().invoke(main, ["kb", "import-openml", "--kb", str(path), "--task", "59", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "runs added: 9" in result.output
+
+
+def _value_by_run(function: str) -> dict[int, float]:
+    out = {}
+    for block in re.findall(r"<oml:evaluation>.*?</oml:evaluation>", EVALUATIONS, re.S):
+        if f"<oml:function>{function}<" in block:
+            out[int(re.search(r"<oml:run_id>(\d+)<", block).group(1))] = float(
+                re.search(r"<oml:value>(.*?)<", block).group(1))
+    return out
+
+
+def test_fit_times_come_from_the_timing_measures_and_fill_earlier_imports(server, new_kb):
+    wall = _value_by_run("wall_clock_time_millis_training")
+    cpu = _value_by_run("usercpu_time_millis_training")
+    expected = {}
+    for run_id in MAPPED_59:
+        if run_id in wall:
+            expected[run_id] = wall[run_id] / 1000  # wall clock preferred
+        elif run_id in cpu:
+            expected[run_id] = cpu[run_id] / 1000  # the CPU-time measure when the server has no wall clock
+    # the fixtures cover the three cases: both measures, CPU time only, neither
+    assert any(r in cpu and r not in wall for r in MAPPED_59) and any(r in wall for r in MAPPED_59)
+    assert any(r not in expected for r in MAPPED_59)
+
+    kb = new_kb()
+    report = import_openml(kb, tasks=[59], progress=False)
+    assert report.fit_times_added == len(expected) and "fit times from OpenML" in report.summary()
+    for measure in ("wall_clock_time_millis_training", "usercpu_time_millis_training"):  # one listing each
+        assert server.count(f"/evaluation/list/function/{measure}/") == 1
+    runs = kb.runs_frame(metric="accuracy")
+    got = dict(zip(runs["openml_run_id"].astype(int), runs["fit_time"]))
+    assert {r: t for r, t in got.items() if t == t} == pytest.approx(expected)
+    assert all(got[r] != got[r] for r in MAPPED_59 if r not in expected)  # no timing measure: NaN
+
+    # an import without fit times, then a re-run (as after upgrading metalearn) fills them in
+    older = new_kb("older.sqlite")
+    first = import_openml(older, tasks=[59], progress=False, fit_times=False)
+    assert first.runs_added == 9 and first.fit_times_added == 0
+    assert kb.runs_frame(metric="accuracy")["fit_time"].notna().sum() == len(expected)
+    assert older.runs_frame(metric="accuracy")["fit_time"].isna().all()
+    again = import_openml(older, tasks=[59], progress=False)
+    assert again.runs_added == 0 and again.fit_times_added == len(expected)
+    filled = older.runs_frame(metric="accuracy")
+    assert dict(zip(filled["openml_run_id"].astype(int), filled["fit_time"].fillna(-1))) == pytest.approx(
+        {r: expected.get(r, -1) for r in MAPPED_59})
+    assert import_openml(older, tasks=[59], progress=False).fit_times_added == 0  # nothing left to fill

@@ -47,7 +47,7 @@ from metalearn.exceptions import (
     UnknownAlgorithmError,
 )
 
-__all__ = ["ImportReport", "import_openml", "final_estimator", "protocol_name", "SCORERS"]
+__all__ = ["ImportReport", "import_openml", "final_estimator", "protocol_name", "SCORERS", "FIT_TIME_MEASURES"]
 
 #: OpenML evaluation measure -> (scikit-learn scorer name, sign that makes it higher-is-better).
 #: OpenML averages per-class precision, recall and F-measure weighted by class size, hence ``*_weighted``.
@@ -59,6 +59,13 @@ SCORERS: Mapping[str, tuple[str, float]] = types.MappingProxyType({
     "recall": ("recall_weighted", 1.0),
     "root_mean_squared_error": ("neg_root_mean_squared_error", -1.0),
     "mean_absolute_error": ("neg_mean_absolute_error", -1.0),
+})
+
+#: OpenML measures of a run's training time (summed over its folds) -> factor to seconds, preferred first.
+#: The first one the server has for a run becomes its ``fit_time``.
+FIT_TIME_MEASURES: Mapping[str, float] = types.MappingProxyType({
+    "wall_clock_time_millis_training": 0.001,
+    "usercpu_time_millis_training": 0.001,
 })
 
 QUALITIES_COMPUTED_BY = "openml-server"
@@ -76,6 +83,8 @@ class ImportReport:
     ``"parameters invalid: ..."``). ``complete`` is False when ``max_runs``
     stopped the import early (re-run to get the rest). ``offline`` lists what
     was read from the cache because OpenML could not be reached.
+    ``fit_times_added`` counts the runs that got their training time from
+    OpenML (new runs, and runs imported earlier without one).
     """
 
     datasets_added: int
@@ -88,6 +97,7 @@ class ImportReport:
     complete: bool = True
     offline: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    fit_times_added: int = 0
 
     @property
     def n_unmapped(self) -> int:
@@ -109,6 +119,7 @@ class ImportReport:
             f"tasks: {', '.join(map(str, self.tasks)) or '-'} ({self.evaluations_seen} evaluations)",
             f"datasets added: {self.datasets_added}, qualities added: {self.qualities_added}",
             f"runs added: {self.runs_added}, already present: {self.runs_skipped}, unmapped: {self.n_unmapped}",
+            f"fit times from OpenML: {self.fit_times_added} runs",
         ]
         lines += [f"  unmapped ({n}): {reason}" for reason, n in sorted(self.runs_unmapped.items())]
         if not self.complete:
@@ -440,6 +451,7 @@ def import_openml(
     metric: str = "predictive_accuracy",
     max_runs: int | None = None,
     progress: bool = True,
+    fit_times: bool = True,
 ) -> ImportReport:
     """Import OpenML evaluations of scikit-learn flows into the knowledge base ``kb``.
 
@@ -460,6 +472,10 @@ def import_openml(
         Stop after adding this many new runs (run again to continue).
     progress : bool
         Show a progress bar on stderr (only when it is a terminal).
+    fit_times : bool
+        Also list each task's training-time evaluations (one call per measure of
+        :data:`FIT_TIME_MEASURES`, cached like the rest) and store them as the runs'
+        ``fit_time`` in seconds, also on runs an earlier import left without one.
 
     Returns
     -------
@@ -485,7 +501,7 @@ def import_openml(
     import openml
 
     try:
-        return _import(kb, task_ids, suite, flows, metric, max_runs, progress)
+        return _import(kb, task_ids, suite, flows, metric, max_runs, progress, fit_times)
     except openml.exceptions.OpenMLServerException as exc:
         message = " ".join(str(exc.message).split())
         raise KBError(
@@ -495,7 +511,7 @@ def import_openml(
 
 
 def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str, max_runs: int | None,
-            progress: bool) -> ImportReport:
+            progress: bool, with_fit_times: bool) -> ImportReport:
     import openml
 
     from metalearn.kb import RunInput
@@ -517,6 +533,27 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
     unmapped: Counter = Counter()
     notes: list[str] = []
     complete = True
+    listed: dict[tuple[str, int | None], list[dict]] = {}
+
+    def fit_times(tid: int) -> dict[int, float]:
+        """OpenML run id -> training seconds for task ``tid``, from the first measure that has the run."""
+        out: dict[int, float] = {}
+        if not with_fit_times:
+            return out
+        for measure, to_seconds in FIT_TIME_MEASURES.items():
+            key = (measure, tid if task_ids else None)
+            if key not in listed:
+                try:
+                    listed[key] = session.evaluations(measure, key[1], flows)
+                except OpenMLUnavailableError:
+                    listed[key] = []
+                    notes.append(f"{measure} of task {tid} is neither reachable nor cached: fit times left empty")
+            for row in listed[key]:
+                value = _finite(row["value"])
+                if value is not None and value >= 0 and int(row["task_id"]) == tid:
+                    out.setdefault(int(row["run_id"]), value * to_seconds)
+        return out
+
     total = sum(len(rows) for rows in by_task.values())
     bar = _progress(total, progress, "OpenML runs")
     try:
@@ -564,6 +601,7 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
                 )
 
             setups = session.setups(int(r["setup_id"]) for r in rows)
+            times = fit_times(tid)
             pending: list = []
             seen: set = set()
             for row in rows:
@@ -591,12 +629,17 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
                     continue
                 seen.add(key)
                 pending.append(RunInput(record.dataset_id, config.configuration_id, scorer, sign * value, protocol,
-                                        source=source, openml_run_id=int(row["run_id"])))
+                                        source=source, openml_run_id=int(row["run_id"]),
+                                        fit_time=times.get(int(row["run_id"]))))
                 if len(pending) >= _RUN_BATCH:
                     counts["runs"] += kb.add_runs(pending)
+                    counts["fit_times"] += sum(run.fit_time is not None for run in pending)
                     pending = []
             if pending:
                 counts["runs"] += kb.add_runs(pending)
+                counts["fit_times"] += sum(run.fit_time is not None for run in pending)
+            if times:  # runs an earlier import (or one without fit times) left without a fit time
+                counts["fit_times"] += kb.set_openml_fit_times(times)
     finally:
         bar.close()
     return ImportReport(
@@ -610,4 +653,5 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
         complete=complete,
         offline=tuple(dict.fromkeys(session.offline)),
         notes=tuple(notes),
+        fit_times_added=counts["fit_times"],
     )

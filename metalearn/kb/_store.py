@@ -1019,6 +1019,23 @@ class KnowledgeBase:
         return added
 
     @_translate
+    def set_openml_fit_times(self, fit_times: Mapping[int, float]) -> int:
+        """Fill in the fit time of runs imported from OpenML; return how many runs got one.
+
+        ``fit_times`` maps an OpenML run id to seconds. Only runs without a fit
+        time are changed (one transaction); ids not in the KB are ignored.
+        """
+        rows = []
+        for run_id, seconds in fit_times.items():
+            seconds = _nullable_float(seconds)
+            if seconds is not None and math.isfinite(seconds):
+                rows.append((seconds, _int_id(run_id, "openml_run_id")))
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany("UPDATE runs SET fit_time = ? WHERE openml_run_id = ? AND fit_time IS NULL", rows)
+            return conn.total_changes - before
+
+    @_translate
     def runs_frame(
         self,
         *,
