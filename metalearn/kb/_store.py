@@ -70,6 +70,7 @@ __all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration",
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_CHUNK = 100_000
+_WRITE_CACHE_KIB = -65536  # PRAGMA cache_size of a connection once it has bulk-written runs (64 MiB)
 _BULK_META_FEATURES = 10_000  # add_meta_features_many bumps the cache generation once from this many values
 _SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
 _RUN_INDEX_KEY = operator.itemgetter(0)  # the runs index leads with dataset_id
@@ -144,7 +145,6 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index updates of bulk inserts stay in memory
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -772,21 +772,24 @@ class KnowledgeBase:
             generation = conn.execute(
                 "SELECT value FROM kb_state WHERE key = 'meta_features_generation'"
             ).fetchone()[0]
-            parts = {
-                part: data
-                for part, data in conn.execute(
-                    "SELECT part, data FROM meta_feature_matrix WHERE generation = ?", (generation,)
-                )
-            }
+            # the columns are read with incremental blob I/O (straight from the pages into one buffer each)
+            rowids = dict(conn.execute(
+                "SELECT part, rowid FROM meta_feature_matrix WHERE generation = ?", (generation,)
+            ))
+
+            def part(name: str) -> bytes:
+                with conn.blobopen("meta_feature_matrix", "data", rowids[name], readonly=True) as blob:
+                    return blob.read()
+
             wide = None
             cached = False
-            if "index" in parts and "columns" in parts:
-                names = json.loads(parts["columns"].decode("utf-8"))
-                if all(f"column:{name}" in parts for name in names):
-                    ids = np.frombuffer(parts["index"], dtype="<i8")
+            if "index" in rowids and "columns" in rowids:
+                names = json.loads(part("columns").decode("utf-8"))
+                if all(f"column:{name}" in rowids for name in names):
+                    ids = np.frombuffer(part("index"), dtype="<i8")
                     matrix = np.empty((len(ids), len(names)), dtype="float64", order="F")  # columns contiguous
                     for j, name in enumerate(names):
-                        matrix[:, j] = np.frombuffer(parts[f"column:{name}"], dtype="<f8")
+                        matrix[:, j] = np.frombuffer(part(f"column:{name}"), dtype="<f8")
                     wide = pd.DataFrame(matrix, index=pd.Index(ids.copy(), name="dataset_id"), columns=names)
                     cached = True
             if wide is None:
@@ -933,6 +936,9 @@ class KnowledgeBase:
         # every reference is checked here, one query per table and slice (datasets, configurations,
         # searches), or created in this transaction (metrics, protocols, sources), so SQLite's per-row
         # foreign-key lookups are skipped
+        # a large page cache keeps the runs index in memory across bulk calls; reads keep SQLite's small
+        # default, which is faster for what they do (each page read once)
+        self._conn.execute(f"PRAGMA cache_size = {_WRITE_CACHE_KIB}")
         with self._write(check_foreign_keys=False) as conn:
             ids: dict[tuple[str, str], int] = {}
             seen: dict[str, set[int]] = {"datasets": set(), "configurations": set(), "searches": set()}
