@@ -482,8 +482,9 @@ def summarise(results):
             lines.append(f"| {n} | {w['metalearn']:.3f} | {w['metalearn_trials']} | {best} | "
                          f"{'-' if w.get('flaml') is None else format(w['flaml'], '.3f')} | {w.get('flaml_best', '-')} |")
     lines += ["", "Win rates (datasets where the comparison holds / datasets compared; means over seeds):", ""]
+    summary = {key: value for key, value in summary.items() if value[1]}  # drop budgets a method did not reach
     for key, (wins, total) in summary.items():
-        lines.append(f"- {key}: {wins}/{total} = {wins / total:.0%}" if total else f"- {key}: n/a")
+        lines.append(f"- {key}: {wins}/{total} = {wins / total:.0%}")
     ev = sum(e.get("evaluations", 0) for e in results["datasets"].values())
     hits = sum(e.get("cache_hits", 0) for e in results["datasets"].values())
     lines += ["", f"Evaluations: {ev} distinct configurations evaluated, {hits} trials answered from the cache."]
