@@ -70,6 +70,7 @@ __all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration",
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_CHUNK = 100_000
+_MMAP_BYTES = 0x7FFF0000  # the cached meta-feature matrix is read through a map (SQLite caps it near 2 GiB)
 _WRITE_CACHE_KIB = -65536  # PRAGMA cache_size of a connection once it has bulk-written runs (64 MiB)
 _BULK_META_FEATURES = 10_000  # add_meta_features_many bumps the cache generation once from this many values
 _SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
@@ -767,6 +768,9 @@ class KnowledgeBase:
         import pandas as pd
 
         conn = self._conn
+        # the matrix is read through a memory map (copied straight from the mapped pages); other reads
+        # touch scattered pages once, for which SQLite's reads are cheaper than first-touch page faults
+        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         conn.execute("BEGIN")  # one read snapshot: the generation and the data agree
         try:
             generation = conn.execute(
@@ -796,6 +800,7 @@ class KnowledgeBase:
                 wide = self._pivot_preferred(self._meta_features_long(None, None))
         finally:
             conn.execute("COMMIT")
+            conn.execute("PRAGMA mmap_size = 0")
         if cached:
             return wide
         rows = [("index", generation, np.ascontiguousarray(wide.index.to_numpy(), dtype="<i8").tobytes()),
