@@ -5,7 +5,7 @@ The unit test (tests/test_space.py) fits a covering sample; this script fits the
 and prints how many ran, how long they took, each failure, and every FutureWarning or
 DeprecationWarning the installed scikit-learn gave (what a later version will break).
 
-    /work/venv/bin/python scripts/check_seed_configs.py [--rows 60]
+    /work/venv/bin/python scripts/check_seed_configs.py [--rows 100]
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def _frame(name: str, target: str, n: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=60)
+    parser.add_argument("--rows", type=int, default=100,
+                        help="rows of each dataset (default 100: more than the seed's largest n_neighbors, 85)")
     args = parser.parse_args()
     seed = ROOT / "kb" / "seed"
     configs = pd.concat([pd.read_csv(seed / "configurations.csv.gz"), pd.read_csv(seed / "metalearn-configurations.csv.gz")])
