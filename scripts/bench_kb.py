@@ -67,7 +67,8 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
             for i in range(args.configurations)
         ]
         kb.meta_features_frame()  # build the cache once, as the first recommendation would
-        size_before = kb.size_bytes()
+        checkpoint(path)
+        size_before = path.stat().st_size
         ds = np.asarray(dataset_ids)[rng.integers(0, len(dataset_ids), args.runs)]
         cf = np.asarray(config_ids)[rng.integers(0, len(config_ids), args.runs)]
         scores = rng.random(args.runs)
@@ -82,16 +83,27 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
             insert_cpu += time.process_time() - c0
             if args.progress and (stop // args.batch) % 10 == 0:
                 print(f"  {stop:,} runs: {stop / insert_seconds:,.0f} runs/s so far", flush=True)
+        # the pages still in the write-ahead log are part of the insert's cost: copy them into the file
+        t0 = time.perf_counter()
+        checkpoint(path)
+        figures["final checkpoint (s)"] = time.perf_counter() - t0
+        insert_seconds += figures["final checkpoint (s)"]
         figures["add_runs (runs/s)"] = args.runs / insert_seconds
         figures["add_runs (runs per CPU s)"] = args.runs / insert_cpu
-        size_after = kb.size_bytes()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+        size_after = path.stat().st_size
     figures["file size (MB)"] = path.stat().st_size / 1e6
     figures["bytes per million runs (MB)"] = (size_after - size_before) / args.runs
     figures["_dataset_ids"] = dataset_ids
     return figures
+
+
+def checkpoint(path: Path) -> None:
+    """Copy the write-ahead log into the KB file and truncate it (what closing the last connection does)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def raw_insert_peer(directory: Path, args, rng: np.random.Generator) -> tuple[float, float]:
@@ -125,27 +137,28 @@ def raw_insert_peer(directory: Path, args, rng: np.random.Generator) -> tuple[fl
     return n / seconds, n / cpu
 
 
-def recommender_query(path: Path, rng: np.random.Generator, *, cached: bool) -> tuple[float, int, float, float, float]:
+def recommender_query(path: Path, rng: np.random.Generator, *, cached: bool) -> tuple[float, ...]:
     """Seconds for: open, all meta-features, 25 nearest (numpy), their runs under one metric.
 
-    Returns (total, runs returned, open + meta-features, nearest-neighbour search, runs query).
+    Returns (total, runs returned, open + meta-features, nearest-neighbour search, runs query,
+    CPU seconds of the KB's part, wall seconds of the KB's part).
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with KnowledgeBase.open(path, create=False) as kb:
         if cached:
             frame = kb.meta_features_frame()
         else:  # the SQL pivot the cache replaces
             frame = kb.meta_features_frame(computed_by="openml-server")
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         matrix = frame.to_numpy()
         query = matrix[rng.integers(0, len(matrix))] + rng.normal(scale=0.1, size=matrix.shape[1])
         scale = np.nanstd(matrix, axis=0)
         distance = np.nansum(((matrix - query) / np.where(scale > 0, scale, 1)) ** 2, axis=1)
         nearest = frame.index.to_numpy()[np.argpartition(distance, 25)[:25]].tolist()
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         runs = kb.runs_frame(dataset_ids=nearest, metric="balanced_accuracy")
-    t3 = time.perf_counter()
-    return t3 - t0, len(runs), t1 - t0, t2 - t1, t3 - t2
+    t3, c3 = time.perf_counter(), time.process_time()
+    return t3 - t0, len(runs), t1 - t0, t2 - t1, t3 - t2, (c1 - c0) + (c3 - c2), (t1 - t0) + (t3 - t2)
 
 
 def main() -> None:
@@ -190,8 +203,10 @@ def main() -> None:
     print(f"  of which (medians): open + meta_features_frame {1000 * statistics.median(c[2] for c in cached):.1f} ms, "
           f"25-NN in numpy {1000 * statistics.median(c[3] for c in cached):.1f} ms, "
           f"runs_frame {1000 * statistics.median(c[4] for c in cached):.1f} ms")
+    print(f"  KB's part (open + meta_features_frame + runs_frame): median {1000 * statistics.median(c[6] for c in cached):.1f} ms "
+          f"wall, {1000 * statistics.median(c[5] for c in cached):.1f} ms CPU of this process | target < 100 ms")
     print(f"file size: {figures['file size (MB)']:.0f} MB; runs add {figures['bytes per million runs (MB)']:.0f} MB "
-          "per million runs")
+          f"per million runs | add_runs time includes the final checkpoint ({figures['final checkpoint (s)']:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ __all__ = ["KnowledgeBase", "create_kb", "upgrade_kb", "validate_configuration",
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_CHUNK = 100_000
 _MMAP_BYTES = 0x7FFF0000  # the cached meta-feature matrix is read through a map (SQLite caps it near 2 GiB)
+_BULK_WAL_PAGES = 200_000  # wal_autocheckpoint of a connection once it has bulk-written runs (~800 MB)
+_WAL_KEEP_BYTES = 64 << 20  # journal_size_limit: the WAL is truncated to this after a checkpoint
 _WRITE_CACHE_KIB = -65536  # PRAGMA cache_size of a connection once it has bulk-written runs (64 MiB)
 _BULK_META_FEATURES = 10_000  # add_meta_features_many bumps the cache generation once from this many values
 _SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
@@ -146,6 +148,7 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA journal_size_limit = {_WAL_KEEP_BYTES}")  # a WAL grown by bulk writes shrinks back
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -968,6 +971,9 @@ class KnowledgeBase:
                     self._require(table, id_col, new)
                     seen[table].update(new)
                 if len(chunk) >= _SORT_MIN:
+                    # a bulk writer checkpoints every _BULK_WAL_PAGES pages rather than after each call: the
+                    # index pages a slice dirties are then copied into the file once for several calls
+                    conn.execute(f"PRAGMA wal_autocheckpoint = {_BULK_WAL_PAGES}")
                     if set(map(operator.itemgetter(9), chunk)) != {None}:  # the first of an OpenML run and metric wins
                         openml_seen: set[tuple[int, int]] = set()
                         kept = []
