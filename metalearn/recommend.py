@@ -64,6 +64,7 @@ __all__ = [
     "DEFAULT_METRICS",
     "RELATED_METRICS",
     "QUERY_GROUPS",
+    "UNMATCHED_FEATURES",
 ]
 
 DEFAULT_METRICS = {"classification": "balanced_accuracy", "regression": "r2"}

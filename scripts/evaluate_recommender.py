@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metalearn.recommend import DEFAULT_METRICS, QUERY_GROUPS, Recommender, greedy_portfolio
+from metalearn.recommend import DEFAULT_METRICS, QUERY_GROUPS, UNMATCHED_FEATURES, Recommender, greedy_portfolio
 
 FLAML_FEATURES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "PercentageOfNumericFeatures")
 COUNT_PREFIX = "NumberOf"
@@ -188,17 +188,6 @@ def run_suite(rec: Recommender, kb, *, name: str, family: str, metric: str, eval
     return out
 
 
-def subset(result: dict, name: str, keep) -> dict:
-    """The figures of ``result`` on the datasets in ``keep`` only (same runs, no recomputation)."""
-    per = result["per_dataset"]
-    mask = np.array([d in set(keep) for d in per["dataset_ids"]], dtype=bool)
-    methods = {m: {"top1_regret": float(np.mean(np.array(v["top1"])[mask])) if mask.any() else None,
-                   "best_of_5_regret": float(np.mean(np.array(v["best_of_5"])[mask])) if mask.any() else None}
-               for m, v in per.items() if m != "dataset_ids"}
-    return {"suite": name, "metric": result["metric"], "n_datasets": int(mask.sum()),
-            "n_configurations": result["n_configurations"], "methods": methods}
-
-
 def print_table(result: dict, log=print) -> None:
     log(f"\n{result['suite']}: {result['n_datasets']} datasets, {result['n_configurations']} configurations, "
         f"metric {result['metric']}, mean regret (lower is better)")
@@ -219,7 +208,8 @@ def suites_for(rec: Recommender, kb, names, limit=None, log=print) -> list[dict]
     except TypeError:
         server = kb.meta_features_frame()
     server = server.dropna(how="all")
-    every = rec._meta
+    # every method sees the same meta-features: those the recommender may use (not the Weka landmarkers)
+    every = rec._meta.drop(columns=[c for c in rec._meta.columns if c in UNMATCHED_FEATURES])
     out = []
     if "classification-96" in names:
         ids = [d for d in oboe_ds if d in server.index]
@@ -230,9 +220,6 @@ def suites_for(rec: Recommender, kb, names, limit=None, log=print) -> list[dict]
                                metric="balanced_accuracy", eval_ids=oboe_ds, cand_ids=oboe_cfg, features=every,
                                limit=limit, log=log)
         out.append(every_oboe)
-        # the OBOE datasets outside the 96: held out from every design choice made on the 96
-        out.append(subset(every_oboe, "classification-322 (all but the 96)",
-                          [d for d in oboe_ds if d not in server.index]))
     if "regression" in names:
         metric = DEFAULT_METRICS["regression"]
         reg = rec._runs_of("regression", metric)

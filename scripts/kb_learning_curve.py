@@ -74,7 +74,7 @@ def curve(kb, suite: str, fractions, repeats: int, limit: int | None, log=print)
             hidden = frozenset(int(d) for d in pool if d not in keep)
             t0 = time.perf_counter()
             rec = SubsampledRecommender(Recommender(kb), hidden)  # fresh caches per subsample
-            res = suites_for(rec, kb, [suite], limit=limit, log=lambda *_: None)[0]  # [1]: a subset of [0]
+            (res,) = suites_for(rec, kb, [suite], limit=limit, log=lambda *_: None)
             m = res["methods"]
             rows.append({"fraction": frac, "n_kb_datasets": n_keep, "seed": seed, "n_eval": res["n_datasets"],
                          "top1_regret": m["metalearn"]["top1_regret"],
