@@ -36,6 +36,7 @@ import argparse
 import json
 import math
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -272,6 +273,13 @@ def time_end_to_end(kb_path: Path, rows: int = 100_000, log=print) -> dict:
     return out
 
 
+def dumps(obj) -> str:
+    """JSON with 2-space indents, lists of numbers on one line each."""
+    text = json.dumps(obj, indent=2)
+    return re.sub(r"\[\s*([-0-9.eE,\s]+?)\s*\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]",
+                  text)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, default=None, help="KB file (default: fresh KB from the seed in a tmp dir)")
@@ -296,11 +304,11 @@ def main(argv=None) -> int:
             print_table(r)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
+        args.json.write_text(dumps({
             "command": "python scripts/evaluate_recommender.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "targets": {"top1_regret": 0.016, "best_of_5_regret": 0.006},
             "python": platform.python_version(), "seconds": elapsed, "suites": results, "timing": timing,
-        }, indent=2) + "\n")
+        }) + "\n")
         print(f"\nwrote {args.json}")
     return 0
 
