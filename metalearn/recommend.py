@@ -25,6 +25,11 @@ How it works
 5. **Fallbacks, stated in ``reason``:** no runs of the metric -> a related metric;
    a KB with fewer than 3 usable datasets -> the registry's default portfolio.
 
+Only meta-features a new dataset can have are used: data is characterized with
+:data:`QUERY_GROUPS`, and OpenML's Weka landmarkers (:data:`UNMATCHED_FEATURES`) are
+ignored. A :class:`Recommender` re-reads its KB when the KB's file changed
+(:meth:`Recommender.refresh`, called by every query).
+
 Examples
 --------
 >>> import numpy as np
