@@ -439,3 +439,88 @@ def test_add_runs_large_call_sorted_numpy_ids_and_duplicates(kb):
         kb.add_runs([RunInput(ds[0], 1.5, "accuracy", 0.5, "5-fold CV")])
     with pytest.raises(KBContentError, match="add_runs takes RunInput records, got tuple"):
         kb.add_runs([(ds[0], cfgs[0], "accuracy", 0.5, "5-fold CV")])
+
+
+def _scores_from_runs_frame(kb, metric):
+    frame = kb.runs_frame(metric=metric)
+    frame = frame[frame["score"].notna()]
+    configurations = {int(c): (a, p) for c, a, p in frame[["configuration_id", "algorithm", "params"]].itertuples(
+        index=False)}
+    return frame["dataset_id"].tolist(), frame["configuration_id"].tolist(), frame["score"].tolist(), configurations
+
+
+def _same(scores, expected):
+    return (scores.dataset_id.tolist(), scores.configuration_id.tolist(), scores.score.tolist(),
+            dict(scores.configurations)) == expected
+
+
+def _cache_rows(kb):
+    return kb._conn.execute("SELECT part, generation FROM runs_matrix ORDER BY part").fetchall()
+
+
+def test_run_scores_cache_matches_runs_frame_and_follows_writes(kb):
+    for metric in ("balanced_accuracy", "r2", "no-such-metric"):
+        cold = kb.run_scores(metric)
+        assert _same(cold, _scores_from_runs_frame(kb, metric))
+        assert {p for p, _ in _cache_rows(kb)} >= {f"{metric}:score", f"{metric}:configurations"}
+        warm = kb.run_scores(metric)  # served from the cache: same content
+        assert _same(warm, _scores_from_runs_frame(kb, metric)) and warm.generation == cold.generation
+    assert len(kb.run_scores("r2")) == 1  # the failed run is left out
+    assert len(kb.run_scores("no-such-metric")) == 0 and kb.run_scores("no-such-metric").score.dtype == np.float64
+    before = kb.run_scores("balanced_accuracy")
+    assert not before.score.flags.writeable
+
+    # a new run invalidates it
+    ds = kb.find_dataset(openml_id=1001).dataset_id
+    ridge = kb.find_configuration("Ridge", {"alpha": 1.0}).configuration_id
+    kb.add_runs([RunInput(ds, ridge, "balanced_accuracy", 0.42, "5-fold CV", fit_time=2.0)])
+    after = kb.run_scores("balanced_accuracy")
+    assert after.generation > before.generation and len(after) == len(before) + 1
+    assert after.configurations[ridge][0] == "Ridge"
+    assert _same(after, _scores_from_runs_frame(kb, "balanced_accuracy"))
+    # so does any change of a score or a configuration, whoever makes it; fit times do not matter
+    kb.set_openml_fit_times({5001: 9.0})
+    assert kb.run_scores("balanced_accuracy").generation == after.generation
+    with sqlite3.connect(kb.path) as conn:
+        conn.execute("UPDATE runs SET score = 0.01 WHERE openml_run_id = 5001")
+        conn.execute("UPDATE configurations SET params = '{\"C\":3.0}' WHERE configuration_id = ?",
+                     (int(before.configuration_id[0]),))
+    changed = kb.run_scores("balanced_accuracy")
+    assert 0.01 in changed.score.tolist() and '{"C":3.0}' in {p for _, p in changed.configurations.values()}
+    assert _same(changed, _scores_from_runs_frame(kb, "balanced_accuracy"))
+    assert {g for _, g in _cache_rows(kb)} == {changed.generation}  # stale parts are gone
+
+
+def test_run_scores_bulk_add_runs_bumps_once_and_keeps_triggers(kb):
+    triggers = kb._conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+    assert any(name.endswith("runs_generation") for name, _ in triggers)
+    first = kb.run_scores("accuracy")
+    ds = kb.find_dataset(openml_id=1000).dataset_id
+    cfgs = [kb.add_configuration("SVC", {"C": float(c)}).configuration_id for c in range(1, 7)]
+    runs = [RunInput(ds, cfgs[i % 6], "accuracy", (i % 997) / 1000, "5-fold CV") for i in range(6_000)]  # bulk path
+    assert kb.add_runs(runs) == 6_000
+    assert kb._conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall() == triggers
+    bulk = kb.run_scores("accuracy")
+    assert bulk.generation == first.generation + 1 and len(bulk) == 6_000
+    assert _same(bulk, _scores_from_runs_frame(kb, "accuracy"))
+
+
+def test_run_scores_on_a_kb_that_cannot_be_written(kb):
+    expected = _scores_from_runs_frame(kb, "balanced_accuracy")
+    kb._conn.execute("PRAGMA query_only = ON")  # as a KB on a read-only path: every write fails
+    try:
+        assert _same(kb.run_scores("balanced_accuracy"), expected)
+        assert _cache_rows(kb) == []  # nothing cached, nothing failed
+    finally:
+        kb._conn.execute("PRAGMA query_only = OFF")
+    # a writer holding the lock: the reader computes the arrays at once instead of waiting for it
+    with sqlite3.connect(kb.path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")
+        start = time.perf_counter()
+        assert _same(kb.run_scores("balanced_accuracy"), expected)
+        assert time.perf_counter() - start < 5.0 and _cache_rows(kb) == []
+        other.execute("ROLLBACK")
+    assert _same(kb.run_scores("balanced_accuracy"), expected) and _cache_rows(kb)
+    assert kb.add_runs([RunInput(1, 1, "accuracy", 0.5, "5-fold CV")]) == 1  # the busy timeout is back in force
+    assert kb._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000

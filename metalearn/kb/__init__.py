@@ -24,6 +24,7 @@ from metalearn.kb.records import (
     DatasetRecord,
     KBStats,
     RunInput,
+    RunScores,
     SearchRecord,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigurationRecord",
     "SearchRecord",
     "KBStats",
+    "RunScores",
     "CheckIssue",
     "CheckReport",
     "SCHEMA_VERSION",

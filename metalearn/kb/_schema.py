@@ -158,11 +158,54 @@ def _m3_meta_feature_matrix(conn: sqlite3.Connection) -> None:
         )
 
 
+#: Triggers of migration 4: (table, event) -> a change that may alter the runs matrix.
+_RUNS_MATRIX_TRIGGERS = (
+    ("runs", "INSERT"),
+    ("runs", "UPDATE OF dataset_id, configuration_id, metric_id, score, status"),  # not fit_time
+    ("runs", "DELETE"),
+    ("configurations", "UPDATE"),
+    ("configurations", "DELETE"),
+    ("algorithms", "UPDATE"),
+    ("algorithms", "DELETE"),
+    ("metrics", "UPDATE"),
+    ("metrics", "DELETE"),
+)
+
+
+def runs_matrix_trigger_sql(table: str, event: str) -> tuple[str, str]:
+    """(name, CREATE TRIGGER statement) of one trigger bumping ``kb_state.runs_generation``."""
+    name = f"{table}_{event.split()[0].lower()}_runs_generation"
+    return name, (
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+        "BEGIN UPDATE kb_state SET value = value + 1 WHERE key = 'runs_generation'; END"
+    )
+
+
+def _m4_runs_matrix(conn: sqlite3.Connection) -> None:
+    """A cached per-metric runs matrix (dataset, configuration, score arrays), with its change counter.
+
+    Triggers bump ``kb_state.runs_generation`` whenever runs (other than their
+    fit times), configurations, algorithms or metrics change; the cache is valid
+    while its generation matches. Arrays are raw little-endian bytes and the
+    configurations plain JSON (data, never pickles).
+    """
+    conn.execute("INSERT INTO kb_state (key, value) VALUES ('runs_generation', 0)")
+    conn.execute(
+        """CREATE TABLE runs_matrix (
+            part TEXT PRIMARY KEY,
+            generation INTEGER NOT NULL,
+            data BLOB NOT NULL)"""
+    )
+    for table, event in _RUNS_MATRIX_TRIGGERS:
+        conn.execute(runs_matrix_trigger_sql(table, event)[1])
+
+
 #: (version, name, function), in order. Never edit an applied migration: add a new one.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "base tables", _m1_base_tables),
     (2, "indexes and views", _m2_indexes_and_views),
     (3, "meta-feature matrix cache", _m3_meta_feature_matrix),
+    (4, "runs matrix cache", _m4_runs_matrix),
 )
 #: The schema version this metalearn writes and reads.
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -60,6 +60,7 @@ from metalearn.kb.records import (
     DatasetRecord,
     KBStats,
     RunInput,
+    RunScores,
     SearchRecord,
 )
 
@@ -195,7 +196,9 @@ def create_kb(
             conn.execute("BEGIN IMMEDIATE")
             info = {"created_at": str(int(time.time())), "created_by": DEFAULT_SOURCE}
             if seed is not None:
+                triggers = _drop_triggers(conn, ("runs", "meta_features"))
                 counts = import_seed(conn, seed)
+                _restore_triggers(conn, triggers, ("runs_generation", "meta_features_generation"))
                 info["created_from"] = "seed"
                 info["seed_counts"] = json.dumps(counts, sort_keys=True)
             else:
@@ -290,6 +293,29 @@ def validate_configuration(algorithm: str, params_json: str, *, where: str = "")
 
 
 # --- helpers ------------------------------------------------------------------
+def _drop_triggers(conn: sqlite3.Connection, tables: Sequence[str]) -> list[str]:
+    """Drop the change-counter triggers on ``tables`` (inside the caller's transaction); return their SQL.
+
+    Triggers fire per row: a bulk write lifts them, bumps the counters once
+    (:func:`_restore_triggers`) and puts them back, all in one transaction.
+    """
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(tables)),),
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    return [sql for _, sql in triggers]
+
+
+def _restore_triggers(conn: sqlite3.Connection, triggers: Sequence[str], counters: Sequence[str]) -> None:
+    conn.execute(
+        "UPDATE kb_state SET value = value + 1 WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(list(counters)),)
+    )
+    for sql in triggers:
+        conn.execute(sql)
+
+
 def _translate(method):
     """Turn sqlite3 errors raised by a KnowledgeBase method into KBError subclasses."""
 
@@ -952,6 +978,7 @@ class KnowledgeBase:
             seen: dict[str, set[int]] = {"datasets": set(), "configurations": set(), "searches": set()}
             now = int(time.time())
             chunk: list[tuple] = []
+            lifted: list[str] | None = None
 
             def name_id(table: str, name: str) -> int:
                 found = ids.get((table, name))
@@ -962,6 +989,7 @@ class KnowledgeBase:
                 return found
 
             def flush(chunk: list[tuple]) -> int:
+                nonlocal lifted
                 for table, id_col, position in (
                     ("datasets", "dataset_id", 0), ("configurations", "configuration_id", 1),
                     ("searches", "search_id", 10),
@@ -971,6 +999,8 @@ class KnowledgeBase:
                     self._require(table, id_col, new)
                     seen[table].update(new)
                 if len(chunk) >= _SORT_MIN:
+                    if lifted is None:  # the runs' change-counter trigger fires per row: bump once instead
+                        lifted = _drop_triggers(conn, ("runs",))
                     # a bulk writer checkpoints every _BULK_WAL_PAGES pages rather than after each call: the
                     # index pages a slice dirties are then copied into the file once for several calls
                     conn.execute(f"PRAGMA wal_autocheckpoint = {_BULK_WAL_PAGES}")
@@ -985,14 +1015,13 @@ class KnowledgeBase:
                             kept.append(row)
                         chunk = kept
                     chunk.sort(key=_RUN_INDEX_KEY)
-                before = conn.total_changes
-                conn.executemany(
+                # rowcount: rows this statement inserted (total_changes would count the trigger's updates too)
+                return conn.executemany(
                     "INSERT OR IGNORE INTO runs (dataset_id, configuration_id, metric_id, score, protocol_id, "
                     "fit_time, status, error, source_id, openml_run_id, search_id, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     chunk,
-                )
-                return conn.total_changes - before
+                ).rowcount
 
             metric_ids: dict[str, int] = {}
             protocol_ids: dict[str, int] = {}
@@ -1033,6 +1062,8 @@ class KnowledgeBase:
                     chunk = []
             if chunk:
                 added += flush(chunk)
+            if lifted is not None:
+                _restore_triggers(conn, lifted, ("runs_generation",))
         return added
 
     @_translate
@@ -1106,6 +1137,104 @@ class KnowledgeBase:
         frame["fit_time"] = frame["fit_time"].astype("float64")
         frame["openml_run_id"] = frame["openml_run_id"].astype("Int64")
         return frame
+
+    @_translate
+    def run_scores(self, metric: str) -> RunScores:
+        """The successful runs of ``metric``: dataset, configuration and score arrays (a :class:`RunScores`).
+
+        The runs with status ``ok`` and a score, in run id order, with each
+        configuration's algorithm and parameters: what :meth:`runs_frame` returns for
+        ``metric=metric`` reduced to those columns, served from a cache the KB keeps
+        inside its file (raw arrays and JSON, rebuilt on the first read after runs or
+        configurations change; a KB that cannot be written is read directly).
+
+        >>> import tempfile, os
+        >>> from metalearn.kb import KnowledgeBase, RunInput
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         ds = kb.add_dataset("iris", task_type="multiclass", source="openml:61", openml_id=61)
+        ...         cfg = kb.add_configuration("SVC", {"C": 1.0})
+        ...         _ = kb.add_runs([RunInput(ds.dataset_id, cfg.configuration_id, "accuracy", 0.96, "5-fold CV")])
+        ...         scores = kb.run_scores("accuracy")
+        ...         cached = kb.run_scores("accuracy")  # from the cache
+        >>> scores.score.tolist(), cached.configurations
+        ([0.96], {1: ('SVC', '{"C":1.0}')})
+        """
+        import numpy as np
+
+        conn = self._conn
+        names = ("dataset_id", "configuration_id", "score", "configurations")
+        conn.execute("BEGIN")  # one read snapshot: the generation and the data agree
+        try:
+            generation = conn.execute("SELECT value FROM kb_state WHERE key = 'runs_generation'").fetchone()[0]
+            rowids = dict(conn.execute(
+                "SELECT part, rowid FROM runs_matrix WHERE generation = ? AND part IN (?, ?, ?, ?)",
+                (generation, *(f"{metric}:{name}" for name in names)),
+            ))
+            parts: dict[str, bytes] | None = None
+            if len(rowids) == len(names):
+                parts = {}
+                for name in names:  # incremental blob I/O: straight from the pages into one buffer each
+                    with conn.blobopen("runs_matrix", "data", rowids[f"{metric}:{name}"], readonly=True) as blob:
+                        parts[name] = blob.read()
+                cached = True
+            else:
+                cached = False
+                where = ("metric_id = (SELECT metric_id FROM metrics WHERE name = ?) "
+                         "AND status = 'ok' AND score IS NOT NULL")
+                rows = conn.execute(
+                    f"SELECT dataset_id, configuration_id, score FROM runs WHERE {where} ORDER BY run_id", (metric,)
+                ).fetchall()
+                configurations = conn.execute(
+                    "SELECT c.configuration_id, a.name, c.params FROM configurations c "
+                    "JOIN algorithms a ON a.algorithm_id = c.algorithm_id WHERE c.configuration_id IN "
+                    f"(SELECT DISTINCT configuration_id FROM runs WHERE {where}) ORDER BY c.configuration_id",
+                    (metric,),
+                ).fetchall()
+        finally:
+            conn.execute("COMMIT")
+        if not cached:
+            array = np.array(rows, dtype=[("d", "<i8"), ("c", "<i8"), ("s", "<f8")]) if rows else None
+            parts = {
+                "dataset_id": b"" if array is None else np.ascontiguousarray(array["d"]).tobytes(),
+                "configuration_id": b"" if array is None else np.ascontiguousarray(array["c"]).tobytes(),
+                "score": b"" if array is None else np.ascontiguousarray(array["s"]).tobytes(),
+                "configurations": json.dumps(configurations, separators=(",", ":")).encode("utf-8"),
+            }
+            self._write_cache("runs_matrix", generation, {f"{metric}:{k}": v for k, v in parts.items()},
+                              keep_other=True)
+        return RunScores(
+            metric,
+            np.frombuffer(parts["dataset_id"], dtype="<i8").astype(np.int64, copy=False),
+            np.frombuffer(parts["configuration_id"], dtype="<i8").astype(np.int64, copy=False),
+            np.frombuffer(parts["score"], dtype="<f8").astype(np.float64, copy=False),
+            {int(i): (str(a), str(p)) for i, a, p in json.loads(parts["configurations"].decode("utf-8"))},
+            int(generation),
+        )
+
+    def _write_cache(self, table: str, generation: int, parts: Mapping[str, bytes], *, keep_other: bool) -> None:
+        """Best effort: store cache ``parts`` of ``generation`` in ``table``, without waiting for a busy KB.
+
+        Parts of other generations are removed; with ``keep_other`` the current
+        generation's other parts (e.g. other metrics) stay. A read-only, busy or
+        full KB is left as it is: the cache is only an optimisation.
+        """
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 0")  # a writer holds the lock: skip rather than wait
+        try:
+            with self._write() as write:
+                if keep_other:
+                    write.execute(f"DELETE FROM {table} WHERE generation != ?", (generation,))
+                else:
+                    write.execute(f"DELETE FROM {table}")
+                write.executemany(
+                    f"INSERT OR REPLACE INTO {table} (part, generation, data) VALUES (?, ?, ?)",
+                    [(name, generation, data) for name, data in parts.items()],
+                )
+        except sqlite3.OperationalError:
+            pass  # read-only, busy or full
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
 
     @_translate
     def has_run(self, dataset_id: int, configuration_id: int, metric: str, protocol: str) -> bool:

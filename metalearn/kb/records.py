@@ -36,6 +36,7 @@ __all__ = [
     "RunInput",
     "SearchRecord",
     "KBStats",
+    "RunScores",
     "CheckIssue",
     "CheckReport",
 ]
@@ -218,6 +219,34 @@ class SearchRecord:
     def settings(self) -> dict[str, Any]:
         """The search settings as a new ``dict``."""
         return json.loads(self.settings_json)
+
+
+@dataclass(frozen=True)
+class RunScores:
+    """The successful runs of one metric as parallel arrays (what the recommender reads).
+
+    ``dataset_id``, ``configuration_id`` (int64) and ``score`` (float64, higher is
+    better, never NaN) have one entry per run with status ``ok`` and a score, in
+    run id order; the arrays are read-only. ``configurations`` maps each
+    configuration id found there to ``(algorithm, params JSON)``, as stored
+    (unchecked: validate before running one). ``generation`` is the KB's runs
+    change counter when they were read.
+
+    >>> import numpy as np
+    >>> r = RunScores("accuracy", np.array([1]), np.array([7]), np.array([0.9]), {7: ("SVC", "{}")}, 0)
+    >>> len(r), r.configurations[7][0]
+    (1, 'SVC')
+    """
+
+    metric: str
+    dataset_id: Any
+    configuration_id: Any
+    score: Any
+    configurations: Mapping[int, tuple[str, str]]
+    generation: int
+
+    def __len__(self) -> int:
+        return len(self.score)
 
 
 @dataclass(frozen=True)
