@@ -206,11 +206,14 @@ def forest_proximity(features: np.ndarray, regret: np.ndarray, query: np.ndarray
     """
     from sklearn.ensemble import RandomForestRegressor
 
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
     features = np.asarray(features, dtype=float)
     regret = np.asarray(regret, dtype=float)
     centred = regret - regret.mean(axis=0, keepdims=True)
     k = max(1, min(MAX_COMPONENTS, min(centred.shape) - 1))
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    with threadpool_limits(limits=1, user_api="blas"):  # a small matrix: threads cost more than they save
+        u, s, _ = np.linalg.svd(centred, full_matrices=False)
     target = u[:, :k] * s[:k]
     max_features = max(MAX_FEATURES, min(1.0, 3 / features.shape[1]))  # at least 3 candidates per split
     forest = RandomForestRegressor(n_estimators=n_trees, max_features=max_features, bootstrap=True,
@@ -271,9 +274,9 @@ def _derive(frame: pd.DataFrame) -> pd.DataFrame:
 def _scaled(frame: pd.DataFrame) -> pd.DataFrame:
     """Count-like features on a log scale (for display distances; trees do not need it)."""
     out = frame.astype(float).copy()
-    for col in out.columns:
-        if _is_count(col):
-            out[col] = np.log1p(out[col].clip(lower=0))
+    counts = [col for col in out.columns if _is_count(col)]
+    if counts:  # one array operation for all of them (NaN stays NaN)
+        out[counts] = np.log1p(np.clip(out[counts].to_numpy(dtype=float), 0.0, None))
     return out
 
 
@@ -322,6 +325,17 @@ def _family(task: str) -> str:
 
 
 # --------------------------------------------------------------------------- the recommender
+@dataclass(frozen=True)
+class _Runs:
+    """Successful runs of one (task family, metric): parallel arrays, and each configuration's
+    ``(algorithm, params JSON)`` as stored (validated before use)."""
+
+    dataset_id: np.ndarray
+    configuration_id: np.ndarray
+    score: np.ndarray
+    configurations: Mapping[int, tuple[str, str]]
+
+
 @dataclass
 class _Table:
     """Runs of one (task family, metric, candidate set) as a complete regret matrix."""
@@ -343,7 +357,7 @@ class Recommender:
     ----------
     kb : KnowledgeBase
         An open knowledge base (anything with ``datasets_frame()``, ``meta_features_frame()``
-        and ``runs_frame(metric=..., task_type=...)``).
+        and ``run_scores(metric)`` -- the KB's cached runs arrays -- or ``runs_frame(metric=...)``).
     n_trees : int
         Trees of the proximity forest.
     random_state : int
@@ -364,14 +378,20 @@ class Recommender:
         self.random_state = random_state
         self.validate = validate
         self._valid: dict = {}
+        self._metrics_asked: set = set()
         self._load()
 
     def _load(self) -> None:
         """(Re)read the KB's datasets and meta-features; forget every table derived from the KB."""
-        for _ in range(3):  # reading may refresh the KB's own meta-feature cache: read again once it is stable
+        for _ in range(3):  # reading may refresh the KB's own caches (a write): read again once it is stable
             state = _kb_state(self.kb)
             self._datasets = self.kb.datasets_frame()
             mf = self.kb.meta_features_frame()
+            # the runs of the metrics a query may use are read now (from the KB's cache, ~1 ms each), so that
+            # the KB refreshing that cache during a query does not look like new content at the next one
+            metrics = [m for family in RELATED_METRICS.values() for m in family] + sorted(self._metrics_asked)
+            self._scores = ({m: self.kb.run_scores(m) for m in dict.fromkeys(metrics)}
+                            if hasattr(self.kb, "run_scores") else {})
             if _kb_state(self.kb) == state:
                 break
         self._state = state  # taken before reading: a write after it shows as a change at the next query
@@ -392,24 +412,39 @@ class Recommender:
         return True
 
     # ---- data access ----------------------------------------------------------
-    def _runs_of(self, family: str, metric: str) -> pd.DataFrame:
+    def _runs_of(self, family: str, metric: str) -> _Runs:
+        """The metric's successful runs on datasets of the task family, as arrays (cached per KB state)."""
         key = (family, metric)
         if key not in self._runs:
-            runs = self.kb.runs_frame(metric=metric)
-            if len(runs):
-                task = self._datasets["task_type"]
-                regression = task.index[task == "regression"]
-                is_regression = runs["dataset_id"].isin(regression).to_numpy()
-                runs = runs[(is_regression == (family == "regression")) & runs["score"].notna().to_numpy()]
-            self._runs[key] = runs
+            if hasattr(self.kb, "run_scores"):  # the KB's cached arrays
+                if metric not in self._scores:  # another metric: read with the others from now on
+                    self._metrics_asked.add(metric)
+                    self._scores[metric] = self.kb.run_scores(metric)
+                scores = self._scores[metric]
+                dataset_id, configuration_id, score = scores.dataset_id, scores.configuration_id, scores.score
+                configurations = scores.configurations
+            else:  # any object with runs_frame()
+                frame = self.kb.runs_frame(metric=metric)
+                dataset_id = frame["dataset_id"].to_numpy(dtype=np.int64)
+                configuration_id = frame["configuration_id"].to_numpy(dtype=np.int64)
+                score = frame["score"].to_numpy(dtype=float)
+                configurations = dict(zip(configuration_id.tolist(), zip(frame["algorithm"], frame["params"])))
+            task = self._datasets["task_type"]
+            regression = task.index[task == "regression"].to_numpy(dtype=np.int64)
+            keep = (np.isin(dataset_id, regression) == (family == "regression")) & ~np.isnan(score)
+            self._runs[key] = _Runs(dataset_id[keep], configuration_id[keep], score[keep], configurations)
         return self._runs[key]
 
     def _is_valid(self, algorithm: str, params_json: str, family: str) -> tuple[bool, dict]:
         key = (algorithm, params_json, family)
         if key not in self._valid:
-            params = json.loads(params_json) if isinstance(params_json, str) else dict(params_json)
-            ok = True
-            if self.validate:
+            try:
+                params = json.loads(params_json) if isinstance(params_json, str) else dict(params_json)
+            except ValueError:
+                params, ok = {}, False
+            else:
+                ok = isinstance(params, dict)
+            if ok and self.validate:
                 try:
                     from metalearn import space
 
@@ -427,16 +462,17 @@ class Recommender:
         key = ("wide", family, metric, candidates)
         if key not in self._tables:
             runs = self._runs_of(family, metric)
+            rows, cols, values = runs.dataset_id, runs.configuration_id, runs.score
             if candidates is not None:
-                runs = runs[runs["configuration_id"].isin(candidates)]
+                keep = np.isin(cols, np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
+                rows, cols, values = rows[keep], cols[keep], values[keep]
             wide, info = None, None
-            if len(runs):
-                info = runs.drop_duplicates("configuration_id").set_index("configuration_id")[["algorithm", "params"]]
-                keep = [cid for cid, row in info.iterrows()
-                        if self._is_valid(row["algorithm"], row["params"], family)[0]]
-                runs = runs[runs["configuration_id"].isin(keep)]
-                wide = _pivot_mean(runs["dataset_id"].to_numpy(), runs["configuration_id"].to_numpy(),
-                                   runs["score"].to_numpy(dtype=float))
+            if len(values):
+                info = {int(c): runs.configurations[int(c)] for c in np.unique(cols)}
+                valid = np.array([c for c, (algorithm, params) in info.items()
+                                  if self._is_valid(algorithm, params, family)[0]], dtype=np.int64)
+                keep = np.isin(cols, valid)
+                wide = _pivot_mean(rows[keep], cols[keep], values[keep])
             self._tables[key] = (wide, info)
         return self._tables[key]
 
@@ -460,9 +496,8 @@ class Recommender:
                 regret = np.where(observed, regret, col_mean[None, :])
                 cids = wide.columns.to_numpy()
                 table = _Table(wide.index.to_numpy(), cids, scores, regret, observed,
-                               [info.loc[c, "algorithm"] for c in cids],
-                               [self._is_valid(info.loc[c, "algorithm"], info.loc[c, "params"], family)[1]
-                                for c in cids])
+                               [info[int(c)][0] for c in cids],
+                               [self._is_valid(*info[int(c)], family)[1] for c in cids])
         if exclude or candidates is not None:
             self._tables = {k: v for k, v in self._tables.items() if k[0] == "wide" or not (k[2] or k[3] is not None)}
         self._tables[key] = table
@@ -668,7 +703,8 @@ class Recommender:
         n = 0
         for m in RELATED_METRICS[family]:
             runs = self._runs_of(family, m)
-            n = max(n, runs.loc[~runs["dataset_id"].isin(exclude), "dataset_id"].nunique() if len(runs) else 0)
+            used = runs.dataset_id[~np.isin(runs.dataset_id, np.array(sorted(exclude), dtype=np.int64))]
+            n = max(n, len(np.unique(used)))
         why = (f"cold start: KB has no runs for task {family}" if n == 0 else
                f"cold start: KB has runs on only {n} usable {family} dataset(s) (need {MIN_DATASETS})")
         reason = f"{why}; registry default portfolio"

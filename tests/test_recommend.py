@@ -218,3 +218,99 @@ def test_data_is_characterized_with_the_groups_the_kb_can_match_only(tmp_path, m
     assert result.task == "binary" and len(result.recommendations) == 2
     assert "MinorityClassPercentage" in result.features_used
     assert not any(f.startswith("metalearn.Landmark") for f in result.features_used)
+
+
+# --------------------------------------------------------------------------- the KB's runs cache
+class _FrameOnlyKB:
+    """The KB without its cached runs arrays: the recommender reads ``runs_frame`` as it did before."""
+
+    def __init__(self, kb):
+        self._kb = kb
+        self.path = kb.path
+
+    def datasets_frame(self):
+        return self._kb.datasets_frame()
+
+    def meta_features_frame(self):
+        return self._kb.meta_features_frame()
+
+    def runs_frame(self, **kwargs):
+        return self._kb.runs_frame(**kwargs)
+
+
+def _outcome(rec, mf, **kwargs):
+    res = rec.explain(meta_features=mf, task="binary", top=5, **kwargs)
+    return ([r.to_dict() for r in res.recommendations], [(n.dataset_id, n.distance, n.weight) for n in res.neighbours],
+            res.features_used, res.n_datasets, res.n_configurations)
+
+
+def test_same_recommendations_with_the_runs_cache_cold_warm_and_without(seed_kb, kr_features):
+    import sqlite3
+
+    _, mf = kr_features
+    with sqlite3.connect(seed_kb.path) as conn:
+        conn.execute("DELETE FROM runs_matrix")
+    assert seed_kb._conn.execute("SELECT count(*) FROM runs_matrix").fetchone()[0] == 0
+    cold = _outcome(Recommender(seed_kb, n_trees=20), mf)
+    assert seed_kb._conn.execute("SELECT count(*) FROM runs_matrix").fetchone()[0] > 0  # filled by that query
+    warm = _outcome(Recommender(seed_kb, n_trees=20), mf)
+    without = _outcome(Recommender(_FrameOnlyKB(seed_kb), n_trees=20), mf)
+    assert cold == warm == without
+    assert len(cold[0]) == 5 and cold[3] > 100  # the real seed: a few hundred datasets
+    # with excluded datasets and candidate restrictions too
+    some = [r["configuration_id"] for r in cold[0]] + [int(c) for c in seed_kb.run_scores("balanced_accuracy")
+                                                          .configuration_id[:300]]
+    kwargs = {"exclude_datasets": [f"openml:{KR_VS_KP}"], "candidates": some}
+    assert _outcome(Recommender(seed_kb, n_trees=20), mf, **kwargs) == _outcome(
+        Recommender(_FrameOnlyKB(seed_kb), n_trees=20), mf, **kwargs)
+
+
+def test_runs_cache_follows_add_runs_and_a_query_does_not_look_like_a_change(tmp_path):
+    with _small_kb(tmp_path / "kb.sqlite") as kb:
+        rec = Recommender(kb, n_trees=20)
+        query = {"MinorityClassPercentage": 4.0, "NumberOfInstances": 900.0, "NumberOfClasses": 2.0}
+        first = rec.explain(meta_features=query, task="binary", top=2, metric="accuracy")  # fallback metric
+        assert first.metric == "balanced_accuracy" and first.recommendations[0].algorithm == "GaussianNB"
+        assert rec.refresh() is False  # the cache the query filled is not new content
+        generation = kb.run_scores("balanced_accuracy").generation
+        # a new configuration, best everywhere: the cached arrays are rebuilt, the recommendation follows
+        ids = list(kb.datasets_frame().index)
+        extra = kb.add_configuration("ExtraTreesClassifier", space.validate_params(
+            "ExtraTreesClassifier", {"n_estimators": 300})).configuration_id
+        kb.add_runs(RunInput(d, extra, "balanced_accuracy", 0.999, "10-fold CV") for d in ids)
+        assert kb.run_scores("balanced_accuracy").generation > generation
+        after = rec.explain(meta_features=query, task="binary", top=2)
+        assert after.recommendations[0].configuration_id == extra
+        assert _outcome(rec, query) == _outcome(Recommender(_FrameOnlyKB(kb), n_trees=20), query)
+
+
+def test_crafted_configurations_with_runs_are_skipped_not_run(tmp_path, monkeypatch):
+    """Configurations the registry rejects never reach a recommendation, however good their runs."""
+    import sqlite3
+    import sys
+
+    marker = tmp_path / "payload-ran"
+    (tmp_path / "evilpayload.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nclass Payload: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with _small_kb(tmp_path / "kb.sqlite") as kb:
+        ids = list(kb.datasets_frame().index)
+        with sqlite3.connect(kb.path) as conn:
+            conn.execute("INSERT INTO algorithms (name) VALUES ('evilpayload.Payload')")
+            evil = conn.execute("SELECT algorithm_id FROM algorithms WHERE name = 'evilpayload.Payload'").fetchone()[0]
+            svc = conn.execute("INSERT INTO algorithms (name) VALUES ('SVC')").lastrowid
+            crafted = []
+            for algorithm_id, params, digest in ((evil, "{}", "x1"), (svc, '{"C": 1.0,', "x2"),
+                                                 (svc, '{"C": -5.0}', "x3"), (svc, "[1, 2]", "x4")):
+                crafted.append(conn.execute(
+                    "INSERT INTO configurations (algorithm_id, params, config_hash, source_id) VALUES (?, ?, ?, 1)",
+                    (algorithm_id, params, digest)).lastrowid)
+        kb.add_runs(RunInput(d, c, "balanced_accuracy", 1.0, "5-fold CV") for d in ids for c in crafted)
+        assert len(kb.run_scores("balanced_accuracy").configurations) == len(CONFIGS) + len(crafted)
+        assert {i.row_id for i in kb.check().issues} >= set(crafted)  # reported
+        for rec in (Recommender(kb, n_trees=20), Recommender(kb, n_trees=20)):  # cold, then from the cache
+            res = rec.explain(meta_features={"MinorityClassPercentage": 4.0, "NumberOfInstances": 900.0},
+                              task="binary", top=6)
+            assert {r.configuration_id for r in res.recommendations}.isdisjoint(crafted)
+            assert res.n_configurations == len(CONFIGS)
+            assert res.recommendations[0].algorithm == "GaussianNB"
+    assert not marker.exists() and "evilpayload" not in sys.modules

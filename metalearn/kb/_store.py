@@ -838,12 +838,7 @@ class KnowledgeBase:
             (f"column:{name}", generation, np.ascontiguousarray(wide[name].to_numpy(), dtype="<f8").tobytes())
             for name in wide.columns
         ]
-        try:
-            with self._write() as write:
-                write.execute("DELETE FROM meta_feature_matrix")
-                write.executemany("INSERT INTO meta_feature_matrix (part, generation, data) VALUES (?, ?, ?)", rows)
-        except sqlite3.OperationalError:
-            pass  # read-only or busy: the cache is only an optimisation
+        self._write_cache("meta_feature_matrix", generation, {name: data for name, _, data in rows}, keep_other=False)
         return wide
 
     @_translate
