@@ -297,9 +297,12 @@ def _pivot_mean(rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> pd.Da
 def _kb_state(kb) -> tuple:
     """A key that changes whenever the KB's content may have changed.
 
-    For a KB file: size and modification time of the file and of its write-ahead log
-    (every committed write changes one of them); otherwise the KB's row counts.
+    The KB's ``change_token()`` when it has one (its own cache writes are not changes);
+    else, for a KB file, size and modification time of the file and of its write-ahead
+    log (every committed write changes one of them); otherwise the KB's row counts.
     """
+    if hasattr(kb, "change_token"):
+        return ("token",) + tuple(kb.change_token())
     path = getattr(kb, "path", None)
     try:
         stats = [os.stat(f"{path}{suffix}") if os.path.exists(f"{path}{suffix}") else None
@@ -322,6 +325,95 @@ def _family(task: str) -> str:
         return "regression"
     raise RecommendationError(f"task {task!r} is not one of binary, multiclass, classification, regression; "
                               "pass task='binary', 'multiclass' or 'regression'")
+
+
+_NOT_JSON = object()
+
+
+def _to_json(value):
+    """``value`` (normalized parameters) as JSON that :func:`_from_json` turns back exactly, else ``_NOT_JSON``.
+
+    Tuples are written ``{"__tuple__": [...]}``; types JSON cannot tell apart are refused.
+
+    >>> _from_json(json.loads(json.dumps(_to_json({"hidden_layer_sizes": (64, 32), "alpha": 1e-4, "x": None}))))
+    {'hidden_layer_sizes': (64, 32), 'alpha': 0.0001, 'x': None}
+    """
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is tuple:
+        items = [_to_json(v) for v in value]
+        return _NOT_JSON if any(v is _NOT_JSON for v in items) else {"__tuple__": items}
+    if type(value) is list:
+        items = [_to_json(v) for v in value]
+        return _NOT_JSON if any(v is _NOT_JSON for v in items) else items
+    if type(value) is dict and all(type(k) is str for k in value) and "__tuple__" not in value:
+        items = {k: _to_json(v) for k, v in value.items()}
+        return _NOT_JSON if any(v is _NOT_JSON for v in items.values()) else items
+    return _NOT_JSON
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(_from_json(v) for v in value["__tuple__"])
+        return {k: _from_json(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class _StoredForest:
+    """A fitted forest's trees as plain arrays, applied like scikit-learn's (float32 inputs, NaN routing).
+
+    Node ``i`` of tree ``t`` is row ``offsets[t] + i``; ``left == -1`` marks a leaf.
+    """
+
+    offsets: list
+    left: list
+    right: list
+    feature: list
+    threshold: list
+    missing_left: list
+    feature_importances_: np.ndarray
+
+    @staticmethod
+    def arrays_of(forest) -> dict[str, np.ndarray]:
+        trees = [est.tree_ for est in forest.estimators_]
+        counts = [t.node_count for t in trees]
+        return {
+            "offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            "left": np.concatenate([t.children_left for t in trees]).astype(np.int64),
+            "right": np.concatenate([t.children_right for t in trees]).astype(np.int64),
+            "feature": np.concatenate([t.feature for t in trees]).astype(np.int64),
+            "threshold": np.concatenate([t.threshold for t in trees]).astype(np.float64),
+            "missing_left": np.concatenate([np.asarray(t.missing_go_to_left) for t in trees]).astype(np.uint8),
+            "importances": np.asarray(forest.feature_importances_, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "_StoredForest":
+        return cls(*(arrays[k].tolist() for k in ("offsets", "left", "right", "feature", "threshold",
+                                                  "missing_left")), np.array(arrays["importances"]))
+
+    def apply(self, X) -> np.ndarray:
+        """Leaf index of each row of ``X`` in each tree (as ``RandomForestRegressor.apply``)."""
+        X = np.asarray(X, dtype=np.float32)  # what scikit-learn's trees compare
+        left, right, feature, threshold, missing = (self.left, self.right, self.feature, self.threshold,
+                                                    self.missing_left)
+        out = np.empty((X.shape[0], len(self.offsets) - 1), dtype=np.intp)
+        for i, row in enumerate(X.astype(np.float64).tolist()):  # float32 values, exactly, as Python floats
+            for t, base in enumerate(self.offsets[:-1]):
+                node = 0
+                while left[base + node] != -1:
+                    value = row[feature[base + node]]
+                    if value != value:
+                        go_left = missing[base + node]
+                    else:
+                        go_left = value <= threshold[base + node]
+                    node = left[base + node] if go_left else right[base + node]
+                out[i, t] = node
+        return out
 
 
 # --------------------------------------------------------------------------- the recommender
@@ -378,7 +470,6 @@ class Recommender:
         self.random_state = random_state
         self.validate = validate
         self._valid: dict = {}
-        self._metrics_asked: set = set()
         self._load()
 
     def _load(self) -> None:
@@ -387,11 +478,6 @@ class Recommender:
             state = _kb_state(self.kb)
             self._datasets = self.kb.datasets_frame()
             mf = self.kb.meta_features_frame()
-            # the runs of the metrics a query may use are read now (from the KB's cache, ~1 ms each), so that
-            # the KB refreshing that cache during a query does not look like new content at the next one
-            metrics = [m for family in RELATED_METRICS.values() for m in family] + sorted(self._metrics_asked)
-            self._scores = ({m: self.kb.run_scores(m) for m in dict.fromkeys(metrics)}
-                            if hasattr(self.kb, "run_scores") else {})
             if _kb_state(self.kb) == state:
                 break
         self._state = state  # taken before reading: a write after it shows as a change at the next query
@@ -417,10 +503,7 @@ class Recommender:
         key = (family, metric)
         if key not in self._runs:
             if hasattr(self.kb, "run_scores"):  # the KB's cached arrays
-                if metric not in self._scores:  # another metric: read with the others from now on
-                    self._metrics_asked.add(metric)
-                    self._scores[metric] = self.kb.run_scores(metric)
-                scores = self._scores[metric]
+                scores = self.kb.run_scores(metric)
                 dataset_id, configuration_id, score = scores.dataset_id, scores.configuration_id, scores.score
                 configurations = scores.configurations
             else:  # any object with runs_frame()
@@ -469,6 +552,7 @@ class Recommender:
             wide, info = None, None
             if len(values):
                 info = {int(c): runs.configurations[int(c)] for c in np.unique(cols)}
+                self._validate_all(info, family)
                 valid = np.array([c for c, (algorithm, params) in info.items()
                                   if self._is_valid(algorithm, params, family)[0]], dtype=np.int64)
                 keep = np.isin(cols, valid)
@@ -502,6 +586,86 @@ class Recommender:
             self._tables = {k: v for k, v in self._tables.items() if k[0] == "wide" or not (k[2] or k[3] is not None)}
         self._tables[key] = table
         return table
+
+    def _fingerprint(self) -> str:
+        """Versions and registry source that validation and forests depend on (no scikit-learn import)."""
+        if not hasattr(self, "_fingerprint_value"):
+            import hashlib
+            import importlib.util
+            from importlib import metadata
+
+            from metalearn._version import __version__
+
+            digest = hashlib.sha256()
+            for part in (__version__, metadata.version("scikit-learn"), np.__version__):
+                digest.update(part.encode("utf-8") + b"\0")
+            origin = importlib.util.find_spec("metalearn.space").origin
+            with open(origin, "rb") as handle:  # the registry's definition, read, not imported
+                digest.update(handle.read())
+            self._fingerprint_value = digest.hexdigest()
+        return self._fingerprint_value
+
+    def _stores_derived(self) -> bool:
+        return hasattr(self.kb, "derived") and hasattr(self.kb, "store_derived")
+
+    def _validate_all(self, info: Mapping[int, tuple[str, str]], family: str) -> None:
+        """Check every configuration of ``info`` against the registry, once per content.
+
+        The outcome is kept in the KB (keyed by a hash of the configurations, the registry's
+        source and the versions), so a new process reuses it without importing the registry;
+        a configuration is either valid, with its normalized parameters, or never used.
+        """
+        todo = {c: v for c, v in info.items() if (v[0], v[1], family) not in self._valid}
+        if not todo:
+            return
+        key = None
+        if self.validate and self._stores_derived():
+            import hashlib
+
+            text = json.dumps([self._fingerprint(), family, sorted([c, a, p] for c, (a, p) in todo.items())])
+            key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            found = self.kb.derived("validated", key)
+            if found is not None:
+                outcome = found[1]
+                for (c, (algorithm, params_json)), params in zip(sorted(todo.items()), outcome["params"]):
+                    self._valid[(algorithm, params_json, family)] = (
+                        (False, {}) if params is None else (True, _from_json(params)))
+                return
+        outcome = []
+        for c, (algorithm, params_json) in sorted(todo.items()):
+            ok, params = self._is_valid(algorithm, params_json, family)
+            outcome.append(_to_json(params) if ok else None)
+        if key is not None and not any(p is _NOT_JSON for p in outcome):
+            self.kb.store_derived("validated", key, {}, info={"params": outcome})
+
+    def _forest(self, X: np.ndarray, regret: np.ndarray):
+        """The proximity forest of ``X`` -> ``regret`` and the training rows' leaves, from the KB when stored.
+
+        A fitted forest is stored in the KB as arrays (its trees' nodes, the training
+        leaves, the importances), keyed by a hash of everything it is fitted from, so a
+        new process with the same inputs skips scikit-learn entirely.
+        """
+        import hashlib
+
+        key = None
+        if self._stores_derived():
+            digest = hashlib.sha256()
+            for part in ("forest-v1", self._fingerprint(), self.n_trees, self.random_state, MAX_FEATURES,
+                         MAX_COMPONENTS, X.shape, regret.shape):
+                digest.update(repr(part).encode("utf-8") + b"\0")
+            digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+            digest.update(np.ascontiguousarray(regret, dtype="<f8").tobytes())
+            key = digest.hexdigest()
+            found = self.kb.derived("forest", key)
+            if found is not None:
+                arrays = found[0]
+                return _StoredForest.from_arrays(arrays), arrays["leaves"]
+        _, _, forest = forest_proximity(X, regret, X[0], n_trees=self.n_trees, random_state=self.random_state,
+                                        return_forest=True)
+        leaves = forest.apply(X)
+        if key is not None:
+            self.kb.store_derived("forest", key, {**_StoredForest.arrays_of(forest), "leaves": leaves})
+        return forest, leaves
 
     def _resolve_exclude(self, exclude_datasets: Iterable) -> frozenset:
         if isinstance(exclude_datasets, (str, int)):
@@ -568,9 +732,7 @@ class Recommender:
             key = ("forest", tuple(features), np.asarray(rows).tobytes())  # rows depend on the query
             if key not in table.cache:
                 X = self._meta.reindex(table.dataset_ids[rows])[list(features)].to_numpy(dtype=float)
-                _, _, forest = forest_proximity(X, table.regret[rows], X[0], n_trees=self.n_trees,
-                                                random_state=self.random_state, return_forest=True)
-                table.cache[key] = (forest, forest.apply(X))
+                table.cache[key] = self._forest(X, table.regret[rows])
             forest, leaves = table.cache[key]
             q = np.array([float(mf[f]) for f in features])
             weights[rows], distance[rows] = _proximity(forest, leaves, q)

@@ -314,3 +314,52 @@ def test_crafted_configurations_with_runs_are_skipped_not_run(tmp_path, monkeypa
             assert res.n_configurations == len(CONFIGS)
             assert res.recommendations[0].algorithm == "GaussianNB"
     assert not marker.exists() and "evilpayload" not in sys.modules
+
+
+def test_stored_forest_applies_like_scikit_learn():
+    from metalearn.recommend import _StoredForest, forest_proximity
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 6)) * [1, 10, 100, 1e-3, 1, 1]
+    X[rng.random(X.shape) < 0.15] = np.nan  # missing values are routed as scikit-learn routes them
+    regret = np.abs(rng.normal(size=(120, 9)))
+    _, _, forest = forest_proximity(X, regret, X[0], n_trees=25, random_state=3, return_forest=True)
+    stored = _StoredForest.from_arrays(_StoredForest.arrays_of(forest))
+    queries = np.vstack([X, rng.normal(size=(200, 6)) * [1, 10, 100, 1e-3, 1, 1]])
+    queries[rng.random(queries.shape) < 0.2] = np.nan
+    queries[:5] = np.nextafter(queries[:5], np.inf)  # values a hair above the stored ones (float32 rounding)
+    np.testing.assert_array_equal(stored.apply(queries), forest.apply(queries))
+    np.testing.assert_array_equal(stored.feature_importances_, forest.feature_importances_)
+
+
+FRESH = """
+import json, sys
+from metalearn.kb import KnowledgeBase
+from metalearn.recommend import Recommender
+with KnowledgeBase.open(sys.argv[1], create=False) as kb:
+    res = Recommender(kb, n_trees=20).explain(meta_features=json.loads(sys.argv[2]), task="binary", top=3)
+print(json.dumps({"recs": [r.to_dict() for r in res.recommendations],
+                  "near": [[n.dataset_id, n.distance, n.weight, [list(f) for f in n.near_features]] for n in res.neighbours],
+                  "sklearn": "sklearn" in sys.modules}))
+"""
+
+
+def test_a_new_process_recommends_from_the_kb_without_scikit_learn(tmp_path):
+    """The first query stores the validation and the forest in the KB; the next process reuses them."""
+    import json
+    import subprocess
+    import sys
+
+    query = {"MinorityClassPercentage": 6.0, "NumberOfInstances": 800.0, "NumberOfFeatures": 12.0,
+             "NumberOfClasses": 2.0}
+    _small_kb(tmp_path / "kb.sqlite").close()
+
+    def fresh():
+        out = subprocess.run([sys.executable, "-c", FRESH, str(tmp_path / "kb.sqlite"), json.dumps(query)],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first, second = fresh(), fresh()
+    assert first["sklearn"] is True and second["sklearn"] is False
+    assert first["recs"] == second["recs"] and first["near"] == second["near"]
+    assert second["recs"][0]["algorithm"] == "GaussianNB"

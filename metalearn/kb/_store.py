@@ -76,6 +76,7 @@ _BULK_WAL_PAGES = 200_000  # wal_autocheckpoint of a connection once it has bulk
 _WAL_KEEP_BYTES = 64 << 20  # journal_size_limit: the WAL is truncated to this after a checkpoint
 _WRITE_CACHE_KIB = -65536  # PRAGMA cache_size of a connection once it has bulk-written runs (64 MiB)
 _BULK_META_FEATURES = 10_000  # add_meta_features_many bumps the cache generation once from this many values
+_DERIVED_KEEP = 16  # entries of derived data kept per name (KnowledgeBase.store_derived)
 _SORT_MIN = 5_000  # add_runs sorts chunks at least this long by the runs index's key
 _RUN_INDEX_KEY = operator.itemgetter(0)  # the runs index leads with dataset_id
 _RUN_FIELDS = operator.attrgetter(
@@ -411,6 +412,7 @@ class KnowledgeBase:
         self._conn = conn
         self._path = path
         self._timeout = timeout
+        self._cache_changes = 0  # rows this connection wrote to the KB's caches (see change_token)
 
     # -- opening and closing ---------------------------------------------------
     @classmethod
@@ -1207,6 +1209,108 @@ class KnowledgeBase:
             int(generation),
         )
 
+    @_translate
+    def change_token(self) -> tuple[int, int]:
+        """A value that changes whenever the KB's content may have changed, the KB's own caches aside.
+
+        Commits by other connections (``PRAGMA data_version``, which may include
+        another process refreshing a cache) and this connection's writes other than
+        to its caches. Cheap (no table is read): poll it to know when to re-read.
+
+        >>> import tempfile, os
+        >>> from metalearn.kb import KnowledgeBase
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         before = kb.change_token()
+        ...         _ = kb.run_scores("accuracy")  # fills a cache: not a change
+        ...         same = kb.change_token() == before
+        ...         _ = kb.add_dataset("iris", task_type="multiclass", source="openml:61", openml_id=61)
+        ...         changed = kb.change_token() != before
+        >>> same, changed
+        (True, True)
+        """
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self._conn.total_changes - self._cache_changes
+
+    @_translate
+    def derived(self, name: str, key: str) -> "tuple[dict[str, Any], Any] | None":
+        """Data derived from this KB's content and stored by :meth:`store_derived`: ``(arrays, info)`` or None.
+
+        ``key`` should address the content the data was derived from (e.g. a hash
+        of its inputs), so that a hit is always right; entries are dropped when the
+        runs change and at most :data:`_DERIVED_KEEP` are kept per ``name``.
+
+        >>> import tempfile, os, numpy as np
+        >>> from metalearn.kb import KnowledgeBase
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         kb.store_derived("demo", "k1", {"x": np.arange(3.0)}, info={"n": 3})
+        ...         arrays, info = kb.derived("demo", "k1")
+        ...         missing = kb.derived("demo", "k2")
+        True
+        >>> arrays["x"].tolist(), info, missing
+        ([0.0, 1.0, 2.0], {'n': 3}, None)
+        """
+        import numpy as np
+
+        row = self._conn.execute("SELECT data FROM runs_matrix WHERE part = ?", (f"derived:{name}:{key}",)).fetchone()
+        if row is None:
+            return None
+        data = bytes(row[0])
+        size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + size].decode("utf-8"))
+        body = memoryview(data)[8 + size:]
+        arrays = {}
+        for array_name, dtype, shape, offset, nbytes in header["arrays"]:
+            if np.dtype(dtype).kind not in "biuf":  # numbers only: the KB holds data, never objects
+                raise KBCorruptError(f"KB {self._path}: derived data {name!r} has dtype {dtype}: "
+                                     f"{_rebuild_hint(self._path)}")
+            arrays[array_name] = np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape)
+        return arrays, header.get("info")
+
+    @_translate
+    def store_derived(self, name: str, key: str, arrays: Mapping[str, Any], *, info: Any = None) -> bool:
+        """Store numeric ``arrays`` (raw bytes, dtype and shape recorded) and JSON ``info`` under (name, key).
+
+        Best effort, like the KB's own caches: returns False, and changes nothing,
+        when the KB is read-only or busy. See :meth:`derived`.
+        """
+        import numpy as np
+
+        if not name or ":" in name:
+            raise KBError(f"derived data name {name!r} must be non-empty without ':'")
+        entries, chunks, offset = [], [], 0
+        for array_name, value in arrays.items():
+            value = np.ascontiguousarray(value)
+            if value.dtype.kind not in "biuf":
+                raise KBError(f"derived array {array_name!r} has dtype {value.dtype}: store numbers only")
+            value = value.astype(value.dtype.newbyteorder("<"), copy=False)
+            entries.append([str(array_name), value.dtype.str, list(value.shape), offset, value.nbytes])
+            chunks.append(value.tobytes())
+            offset += value.nbytes
+        header = json.dumps({"info": info, "arrays": entries}, separators=(",", ":")).encode("utf-8")
+        blob = len(header).to_bytes(8, "little") + header + b"".join(chunks)
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 0")  # a writer holds the lock: skip rather than wait
+        before = conn.total_changes
+        try:
+            with self._write() as write:
+                generation = write.execute("SELECT value FROM kb_state WHERE key = 'runs_generation'").fetchone()[0]
+                write.execute("DELETE FROM runs_matrix WHERE part LIKE 'derived:%' AND generation != ?", (generation,))
+                write.execute("INSERT OR REPLACE INTO runs_matrix (part, generation, data) VALUES (?, ?, ?)",
+                              (f"derived:{name}:{key}", generation, blob))
+                write.execute(
+                    "DELETE FROM runs_matrix WHERE part LIKE ? AND rowid NOT IN "
+                    "(SELECT rowid FROM runs_matrix WHERE part LIKE ? ORDER BY rowid DESC LIMIT ?)",
+                    (f"derived:{name}:%", f"derived:{name}:%", _DERIVED_KEEP),
+                )
+            return True
+        except sqlite3.OperationalError:
+            return False  # read-only, busy or full
+        finally:
+            self._cache_changes += conn.total_changes - before
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+
     def _write_cache(self, table: str, generation: int, parts: Mapping[str, bytes], *, keep_other: bool) -> None:
         """Best effort: store cache ``parts`` of ``generation`` in ``table``, without waiting for a busy KB.
 
@@ -1216,6 +1320,7 @@ class KnowledgeBase:
         """
         conn = self._conn
         conn.execute("PRAGMA busy_timeout = 0")  # a writer holds the lock: skip rather than wait
+        before = conn.total_changes
         try:
             with self._write() as write:
                 if keep_other:
@@ -1229,6 +1334,7 @@ class KnowledgeBase:
         except sqlite3.OperationalError:
             pass  # read-only, busy or full
         finally:
+            self._cache_changes += conn.total_changes - before
             conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
 
     @_translate
