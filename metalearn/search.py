@@ -558,9 +558,6 @@ _STRONG_DEFAULTS = MappingProxyType({
         ("Ridge", ()),
     ),
 })
-_CLASS_BALANCED_METRICS = frozenset({
-    "balanced_accuracy", "f1_macro", "recall_macro", "precision_macro", "jaccard_macro",
-})  # metrics that weigh every class alike: the strong defaults then weigh classes alike too
 _AGAINST = 0.25  # an algorithm whose best run on the neighbours has this normalized regret or more is not added
 _NEAR = math.log(2.0)  # numeric parameters within a factor of 2 make two configurations near-identical
 
@@ -621,7 +618,7 @@ def _algorithm_regret(kb, recs, metric, exclude_ids) -> dict[str, float]:
 
 
 def warm_start_plan(recs, *, task: str, algorithms: Sequence[str], n: int, strategy: str = "blend",
-                    regret: Mapping[str, float] | None = None, metric: str | None = None) -> list[tuple[str, dict, str]]:
+                    regret: Mapping[str, float] | None = None) -> list[tuple[str, dict, str]]:
     """Choose the warm start's configurations: a list of ``(algorithm, params, reason)``, at most ``n``.
 
     ``"portfolio"`` keeps the recommender's top ``n`` in its order. ``"blend"`` (the default):
@@ -632,9 +629,7 @@ def warm_start_plan(recs, *, task: str, algorithms: Sequence[str], n: int, strat
     * adds strong well-known configurations of the space (RandomForest, HistGradientBoosting,
       ExtraTrees and logistic regression / ridge with scikit-learn's defaults, an RBF SVC/SVR with
       ``gamma="scale"``) unless the neighbours' runs count against their algorithm (``regret``: its
-      mean normalized regret there is 0.25 or more), ordered by that regret (no evidence: last); under a
-      metric that weighs classes alike (``balanced_accuracy``, ``f1_macro``, ...) they take
-      ``class_weight="balanced"``;
+      mean normalized regret there is 0.25 or more), ordered by that regret (no evidence: last);
     * interleaves them: recommendation, default, recommendation, default, ... .
 
     >>> plan = warm_start_plan([], task="binary", algorithms=["SVC", "RandomForestClassifier"], n=3)
@@ -668,10 +663,7 @@ def warm_start_plan(recs, *, task: str, algorithms: Sequence[str], n: int, strat
     for order, (name, overrides) in enumerate(table):
         if name not in algorithms or regret.get(name, 0.0) >= _AGAINST:
             continue
-        params = {**space.default_params(name), **dict(overrides)}
-        if metric in _CLASS_BALANCED_METRICS and "class_weight" in params:
-            params["class_weight"] = "balanced"
-        params = space.validate_params(name, params)
+        params = space.validate_params(name, {**space.default_params(name), **dict(overrides)})
         defaults.append((regret.get(name, math.inf), order, (name, params, "default")))
     defaults = [d[2] for d in sorted(defaults, key=lambda d: d[:2])]
     out: list[tuple[str, dict, str]] = []
@@ -893,7 +885,7 @@ def search(
         if n_warm > 0 and (recs or warm_start_strategy == "blend"):
             regret = _algorithm_regret(kb_obj, recs, metric, set()) if warm_start_strategy == "blend" else {}
             plan = warm_start_plan(recs, task=dataset.task, algorithms=space_algorithms, n=n_warm,
-                                   strategy=warm_start_strategy, regret=regret, metric=metric)
+                                   strategy=warm_start_strategy, regret=regret)
             starting.extend((name, params, "warm_start") for name, params, _reason in plan)
         n_enqueued = 0
         seen = set()

@@ -106,12 +106,6 @@ def test_blended_warm_start_plan_deduplicates_diversifies_and_adds_defaults():
     ]  # the SVC default is left out: the neighbours' runs count against SVC (regret 0.4 >= 0.25)
     assert plan[4][1]["learning_rate"] == 0.5
     assert plan[1][1] == space.validate_params("ExtraTreesClassifier", space.default_params("ExtraTreesClassifier"))
-    # under a metric that weighs classes alike, the defaults weigh classes alike
-    balanced = warm_start_plan(recs, task="binary", algorithms=algorithms, n=8, metric="balanced_accuracy",
-                               regret={"SVC": 0.4, "ExtraTreesClassifier": 0.01, "RandomForestClassifier": 0.1})
-    assert [p[:1] + p[2:] for p in balanced] == [p[:1] + p[2:] for p in plan]
-    assert {p[1].get("class_weight") for p in balanced if p[2] == "default"} == {"balanced"}
-    assert all(p[1] == q[1] for p, q in zip(balanced, plan) if p[2] == "recommended")
     # portfolio: the recommender's order as-is, unknown algorithms dropped
     port = warm_start_plan(recs, task="binary", algorithms=algorithms, n=3, strategy="portfolio")
     assert [p[1].get("learning_rate") for p in port] == [0.1, 0.05, None]
@@ -133,7 +127,7 @@ def test_blended_warm_start_in_a_search_is_what_the_plan_says(wine, kb_path):
         regret = _algorithm_regret(kb, recs, "balanced_accuracy", set())
     assert regret and all(0.0 <= v <= 1.0 for v in regret.values())
     plan = warm_start_plan(recs, task=wine.task, algorithms=sorted({r.algorithm for r in recs} | set(FAST)
-                           | {"RandomForestClassifier"}), n=4, regret=regret, metric="balanced_accuracy")
+                           | {"RandomForestClassifier"}), n=4, regret=regret)
     seen = []
     res = search(wine, n_trials=4, warm_start=4, kb=kb_path, seed=0, cv=3, exclude_datasets=exclude, refit=False,
                  write_back=False, algorithms=sorted({r.algorithm for r in recs} | set(FAST) | {"RandomForestClassifier"}),
