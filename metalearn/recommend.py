@@ -498,7 +498,18 @@ class Recommender:
         return True
 
     # ---- data access ----------------------------------------------------------
-    def _runs_of(self, family: str, metric: str) -> _Runs:
+    def _runs_of(self, family: str, metric: str) -> pd.DataFrame:
+        """The metric's successful runs on datasets of the task family, every ``runs_frame`` column
+        (for analyses such as ``scripts/evaluate_recommender.py``; queries use :meth:`_run_arrays`)."""
+        runs = self.kb.runs_frame(metric=metric)
+        if len(runs):
+            task = self._datasets["task_type"]
+            regression = task.index[task == "regression"]
+            is_regression = runs["dataset_id"].isin(regression).to_numpy()
+            runs = runs[(is_regression == (family == "regression")) & runs["score"].notna().to_numpy()]
+        return runs
+
+    def _run_arrays(self, family: str, metric: str) -> _Runs:
         """The metric's successful runs on datasets of the task family, as arrays (cached per KB state)."""
         key = (family, metric)
         if key not in self._runs:
@@ -544,7 +555,7 @@ class Recommender:
         """All valid runs of the metric as a dataset x configuration score frame (cached)."""
         key = ("wide", family, metric, candidates)
         if key not in self._tables:
-            runs = self._runs_of(family, metric)
+            runs = self._run_arrays(family, metric)
             rows, cols, values = runs.dataset_id, runs.configuration_id, runs.score
             if candidates is not None:
                 keep = np.isin(cols, np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
@@ -864,7 +875,7 @@ class Recommender:
 
         n = 0
         for m in RELATED_METRICS[family]:
-            runs = self._runs_of(family, m)
+            runs = self._run_arrays(family, m)
             used = runs.dataset_id[~np.isin(runs.dataset_id, np.array(sorted(exclude), dtype=np.int64))]
             n = max(n, len(np.unique(used)))
         why = (f"cold start: KB has no runs for task {family}" if n == 0 else
