@@ -27,8 +27,14 @@ How it works
 
 Only meta-features a new dataset can have are used: data is characterized with
 :data:`QUERY_GROUPS`, and OpenML's Weka landmarkers (:data:`UNMATCHED_FEATURES`) are
-ignored. A :class:`Recommender` re-reads its KB when the KB's file changed
+ignored. A :class:`Recommender` re-reads its KB when the KB's content changed
 (:meth:`Recommender.refresh`, called by every query).
+
+Speed: the runs come from the KB's cached arrays (``kb.run_scores``); the registry check
+of the configurations and the fitted forest are stored in the KB as data under hashes of
+their inputs (``kb.store_derived``), so a new process whose query has the same inputs
+(same KB content, same meta-feature names) recommends without importing scikit-learn.
+Every configuration is checked against the registry before it can be recommended.
 
 Examples
 --------
