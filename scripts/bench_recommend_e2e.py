@@ -14,8 +14,10 @@ Measured in one run, on the same file (medians of ``--repeats`` runs):
   all groups (landmarkers included);
 * in a fresh interpreter, one recommendation step by step (imports included):
   what a user of the command line waits for, split into its parts, with the KB's
-  caches (meta-feature matrix, runs arrays) warm and cold (a fresh copy of the KB
-  for each run); then the import floors of what the first recommendation imports;
+  caches (meta-feature matrix, runs arrays, validation, stored forest) warm, with
+  only the forest missing (a dataset with other meta-feature names: the forest is
+  fitted, scikit-learn imported), and cold (a fresh copy of the KB for each run);
+  then the import floors of what the first recommendation imports;
 * wall time of the ``metalearn recommend FILE --target class`` command;
 * start-up floors: ``python -c pass`` and ``python -c "import metalearn.cli"``.
 
@@ -59,7 +61,7 @@ from metalearn.characterize import characterize
 from metalearn.kb import KnowledgeBase
 from metalearn.recommend import Recommender
 marks.append((time.perf_counter(), time.process_time()))
-ds = load_dataset(sys.argv[1], target="class")
+ds = load_dataset(sys.argv[1], target=sys.argv[4])
 marks.append((time.perf_counter(), time.process_time()))
 mf = characterize(ds, groups=sys.argv[3].split(","))
 marks.append((time.perf_counter(), time.process_time()))
@@ -163,28 +165,36 @@ def main() -> int:
              f"target {TARGET_CHARACTERIZE} s ({', '.join(RECOMMEND_GROUPS)})")
         line("characterize, all groups (landmarkers included)", figures["characterize all groups"])
 
-        def fresh_process(kb_file: Path) -> dict:
+        def fresh_process(kb_file: Path, data_file: Path = data, target: str = "class") -> dict:
             out = subprocess.run(
-                [sys.executable, "-c", STEPS, str(data), str(kb_file), ",".join(RECOMMEND_GROUPS)],
+                [sys.executable, "-c", STEPS, str(data_file), str(kb_file), ",".join(RECOMMEND_GROUPS), target],
                 check=True, capture_output=True, text=True,
             )
             return json.loads(out.stdout.strip().splitlines()[-1])
 
-        for label, cold in (("the KB's caches warm (as after the first use)", False),
-                            ("the KB's caches cold (first query after the KB changed)", True)):
+        fresh_process(kb_path)  # fills the KB's caches (runs arrays, validation, the forest of these meta-features)
+        warm_kb = Path(tmp) / "kb-warm.sqlite"
+        shutil.copyfile(kb_path, warm_kb)
+        wine = ROOT / "data" / "examples" / "wine.csv"
+        scenarios = (
+            ("fresh process", "the KB's caches warm (as after the first use)", "warm"),
+            ("fresh process, new meta-feature names",
+             "runs and validation cached, the forest fitted: wine.csv (numeric), whose meta-feature names "
+             "no query had since the KB changed", "new-features"),
+            ("fresh process, caches cold", "the KB's caches cold (first query after the KB changed)", "cold"),
+        )
+        for key, label, kind in scenarios:
             print(f"\n[a fresh interpreter, one recommendation, imports included; {label}]")
             steps = []
             for i in range(args.repeats):
-                if cold:
-                    kb_file = Path(tmp) / f"kb-cold-{i}.sqlite"
-                    shutil.copyfile(cold_kb, kb_file)
-                else:
-                    kb_file = kb_path
-                    if i == 0:
-                        fresh_process(kb_path)  # fills the KB's caches
-                steps.append(fresh_process(kb_file))
+                if kind == "warm":
+                    steps.append(fresh_process(kb_path))
+                    continue
+                kb_file = Path(tmp) / f"kb-{kind}-{i}.sqlite"
+                shutil.copyfile(cold_kb if kind == "cold" else warm_kb, kb_file)
+                steps.append(fresh_process(kb_file, *((wine, "cultivar") if kind == "new-features" else ())))
             step = {k: tuple(statistics.median(s[k][i] for s in steps) for i in (0, 1)) for k in steps[0]}
-            figures["fresh process, caches cold" if cold else "fresh process"] = step
+            figures[key] = step
             for k, v in step.items():
                 note = ""
                 if k.startswith("total"):
