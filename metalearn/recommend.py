@@ -642,12 +642,15 @@ class Recommender:
             text = json.dumps([self._fingerprint(), family, sorted([c, a, p] for c, (a, p) in todo.items())])
             key = hashlib.sha256(text.encode("utf-8")).hexdigest()
             found = self.kb.derived("validated", key)
-            if found is not None:
-                outcome = found[1]
-                for (c, (algorithm, params_json)), params in zip(sorted(todo.items()), outcome["params"]):
-                    self._valid[(algorithm, params_json, family)] = (
-                        (False, {}) if params is None else (True, _from_json(params)))
-                return
+            try:
+                stored = found[1]["params"] if found is not None else None
+                if stored is not None and len(stored) == len(todo):
+                    for (c, (algorithm, params_json)), params in zip(sorted(todo.items()), stored):
+                        self._valid[(algorithm, params_json, family)] = (
+                            (False, {}) if params is None else (True, _from_json(params)))
+                    return
+            except (TypeError, KeyError, AttributeError):  # not what was stored here: check them again
+                pass
         outcome = []
         for c, (algorithm, params_json) in sorted(todo.items()):
             ok, params = self._is_valid(algorithm, params_json, family)

@@ -524,3 +524,39 @@ def test_run_scores_on_a_kb_that_cannot_be_written(kb):
     assert _same(kb.run_scores("balanced_accuracy"), expected) and _cache_rows(kb)
     assert kb.add_runs([RunInput(1, 1, "accuracy", 0.5, "5-fold CV")]) == 1  # the busy timeout is back in force
     assert kb._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+
+
+def test_derived_data_round_trip_pruning_and_change_token(kb):
+    arrays = {"i": np.arange(6, dtype=np.int64).reshape(2, 3), "f": np.array([0.5, np.nan]),
+              "u": np.array([1, 0], dtype=np.uint8), "empty": np.zeros((0, 4))}
+    token = kb.change_token()
+    assert kb.store_derived("forest", "k0", arrays, info={"params": [{"C": 1.0}, None]}) is True
+    assert kb.change_token() == token  # a cache write is not a content change
+    got, info = kb.derived("forest", "k0")
+    assert info == {"params": [{"C": 1.0}, None]}
+    for name, value in arrays.items():
+        assert got[name].dtype == value.dtype and got[name].shape == value.shape
+        np.testing.assert_array_equal(got[name], value)
+    assert kb.derived("forest", "other") is None and kb.derived("validated", "k0") is None
+    with pytest.raises(KBError, match="store numbers only"):
+        kb.store_derived("forest", "bad", {"o": np.array(["a"], dtype=object)})
+    for i in range(1, 20):  # only the newest 16 entries of a name are kept
+        kb.store_derived("forest", f"k{i}", {"x": np.array([i])})
+    kept = [p for (p,) in kb._conn.execute("SELECT part FROM runs_matrix WHERE part LIKE 'derived:forest:%'")]
+    assert len(kept) == 16 and "derived:forest:k19" in kept and kb.derived("forest", "k0") is None
+    with sqlite3.connect(kb.path) as conn:  # a damaged entry is a miss, not an error
+        conn.execute("UPDATE runs_matrix SET data = x'00ff' WHERE part = 'derived:forest:k19'")
+    assert kb.derived("forest", "k19") is None
+    assert kb.change_token() != token  # another connection committed
+    token = kb.change_token()
+    kb._conn.execute("PRAGMA query_only = ON")
+    try:
+        assert kb.store_derived("forest", "ro", {"x": np.array([1])}) is False
+    finally:
+        kb._conn.execute("PRAGMA query_only = OFF")
+    ds = kb.find_dataset(openml_id=1000).dataset_id
+    kb.add_runs([RunInput(ds, 1, "accuracy", 0.5, "5-fold CV")])
+    assert kb.change_token() != token
+    kb.store_derived("validated", "new", {})  # entries of older runs are dropped at the next write
+    assert [p for (p,) in kb._conn.execute("SELECT part FROM runs_matrix WHERE part LIKE 'derived:%'")] == [
+        "derived:validated:new"]

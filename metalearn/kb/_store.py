@@ -1257,16 +1257,18 @@ class KnowledgeBase:
         if row is None:
             return None
         data = bytes(row[0])
-        size = int.from_bytes(data[:8], "little")
-        header = json.loads(data[8:8 + size].decode("utf-8"))
-        body = memoryview(data)[8 + size:]
-        arrays = {}
-        for array_name, dtype, shape, offset, nbytes in header["arrays"]:
-            if np.dtype(dtype).kind not in "biuf":  # numbers only: the KB holds data, never objects
-                raise KBCorruptError(f"KB {self._path}: derived data {name!r} has dtype {dtype}: "
-                                     f"{_rebuild_hint(self._path)}")
-            arrays[array_name] = np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape)
-        return arrays, header.get("info")
+        try:
+            size = int.from_bytes(data[:8], "little")
+            header = json.loads(data[8:8 + size].decode("utf-8"))
+            body = memoryview(data)[8 + size:]
+            arrays = {}
+            for array_name, dtype, shape, offset, nbytes in header["arrays"]:
+                if np.dtype(dtype).kind not in "biuf":  # numbers only: the KB holds data, never objects
+                    return None
+                arrays[array_name] = np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape)
+            return arrays, header.get("info")
+        except (ValueError, TypeError, KeyError):  # not what store_derived writes: a miss, recomputed
+            return None
 
     @_translate
     def store_derived(self, name: str, key: str, arrays: Mapping[str, Any], *, info: Any = None) -> bool:
