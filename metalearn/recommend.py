@@ -398,9 +398,25 @@ class _StoredForest:
         }
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "_StoredForest":
-        return cls(*(arrays[k].tolist() for k in ("offsets", "left", "right", "feature", "threshold",
-                                                  "missing_left")), np.array(arrays["importances"]))
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], n_features: int | None = None) -> "_StoredForest":
+        """The forest from :meth:`arrays_of`'s arrays; ValueError unless they form trees over ``n_features``."""
+        offsets, left, right, feature = (np.asarray(arrays[k]) for k in ("offsets", "left", "right", "feature"))
+        n = len(left)
+        if not (offsets.ndim == 1 and len(offsets) >= 2 and offsets[0] == 0 and offsets[-1] == n
+                and np.all(np.diff(offsets) > 0) and len(right) == n == len(feature) == len(arrays["threshold"])
+                == len(arrays["missing_left"])):
+            raise ValueError("stored forest: inconsistent node arrays")
+        node = np.arange(n) - np.repeat(offsets[:-1], np.diff(offsets))  # index within its tree
+        size = np.repeat(np.diff(offsets), np.diff(offsets))
+        inner = left != -1
+        width = len(arrays["importances"]) if n_features is None else n_features
+        # children come after their parent inside the same tree: every walk ends at a leaf
+        if not (np.all((left[inner] > node[inner]) & (left[inner] < size[inner]))
+                and np.all((right[inner] > node[inner]) & (right[inner] < size[inner]))
+                and np.all((feature[inner] >= 0) & (feature[inner] < width)) and len(arrays["importances"]) == width):
+            raise ValueError("stored forest: not a forest over these features")
+        return cls(*(np.asarray(arrays[k]).tolist() for k in ("offsets", "left", "right", "feature", "threshold",
+                                                              "missing_left")), np.array(arrays["importances"]))
 
     def apply(self, X) -> np.ndarray:
         """Leaf index of each row of ``X`` in each tree (as ``RandomForestRegressor.apply``)."""
@@ -679,7 +695,12 @@ class Recommender:
             found = self.kb.derived("forest", key)
             if found is not None:
                 arrays = found[0]
-                return _StoredForest.from_arrays(arrays), arrays["leaves"]
+                try:
+                    stored = _StoredForest.from_arrays(arrays, X.shape[1])
+                    if arrays["leaves"].shape == (X.shape[0], len(stored.offsets) - 1):
+                        return stored, arrays["leaves"]
+                except (KeyError, ValueError):
+                    pass  # not a forest of these inputs: fit it again
         _, _, forest = forest_proximity(X, regret, X[0], n_trees=self.n_trees, random_state=self.random_state,
                                         return_forest=True)
         leaves = forest.apply(X)

@@ -330,6 +330,13 @@ def test_stored_forest_applies_like_scikit_learn():
     queries[:5] = np.nextafter(queries[:5], np.inf)  # values a hair above the stored ones (float32 rounding)
     np.testing.assert_array_equal(stored.apply(queries), forest.apply(queries))
     np.testing.assert_array_equal(stored.feature_importances_, forest.feature_importances_)
+    # arrays that do not form trees over these features (a loop, a feature out of range) are refused
+    arrays = _StoredForest.arrays_of(forest)
+    looped = {**arrays, "left": np.where(arrays["left"] == -1, -1, 0)}
+    with pytest.raises(ValueError, match="not a forest"):
+        _StoredForest.from_arrays(looped, 6)
+    with pytest.raises(ValueError, match="not a forest"):
+        _StoredForest.from_arrays(arrays, 5)
 
 
 FRESH = """
