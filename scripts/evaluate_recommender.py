@@ -97,7 +97,6 @@ def run_suite(rec: Recommender, kb, *, name: str, family: str, metric: str, eval
     if limit:
         eval_ids = eval_ids[:limit]
     cols = list(wide.columns)
-    col_of = {c: j for j, c in enumerate(cols)}
     scores = wide.to_numpy(dtype=float)
     regret_all = np.nanmax(scores, axis=1, keepdims=True) - scores
     row_of = {d: i for i, d in enumerate(wide.index)}

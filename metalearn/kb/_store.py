@@ -21,7 +21,6 @@ reads return frozen records or pandas DataFrames (copies). Failures are
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import math
 import operator
@@ -50,9 +49,7 @@ from metalearn.kb._schema import SCHEMA_VERSION, migrate, schema_version
 from metalearn.kb._seed import import_seed
 from metalearn.kb.records import (
     DEFAULT_SOURCE,
-    RUN_STATUSES,
     SEARCH_STATUSES,
-    TASK_TYPES,
     CheckIssue,
     CheckReport,
     ConfigurationRecord,
