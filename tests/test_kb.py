@@ -560,3 +560,21 @@ def test_derived_data_round_trip_pruning_and_change_token(kb):
     kb.store_derived("validated", "new", {})  # entries of older runs are dropped at the next write
     assert [p for (p,) in kb._conn.execute("SELECT part FROM runs_matrix WHERE part LIKE 'derived:%'")] == [
         "derived:validated:new"]
+
+
+@pytest.mark.parametrize("file, column, bad", [
+    ("datasets.csv.gz", "source_id", "s9"),
+    ("qualities.csv.gz", "dataset_key", "openml:999999"),
+    ("runs.csv.gz", "config_hash", "0" * 64),
+])
+def test_seed_row_pointing_at_an_unknown_row_is_a_clear_error(tmp_path, file, column, bad):
+    seed = write_tiny_seed(tmp_path / "seed")
+    with gzip.open(seed / file, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index(column)] = bad
+    _write(seed / file, rows[0], rows[1:])
+    listed_in = {"source_id": "sources.csv", "dataset_key": "datasets.csv.gz",
+                 "config_hash": "configurations.csv.gz"}[column]
+    with pytest.raises(KBError, match=rf"{file}.*line 2.*{column} '{bad}' is not in {listed_in}"):
+        create_kb(tmp_path / "kb.sqlite", seed_dir=seed)
+    assert not (tmp_path / "kb.sqlite").exists()

@@ -160,11 +160,15 @@ def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[s
         n += 1
     counts["sources"] = n
 
-    def source_of(name: str, line: int, row: dict[str, str]) -> int:
+    def lookup(ids: dict[str, int], column: str, listed_in: str, name: str, line: int, row: dict[str, str]) -> int:
+        """The id that ``row[column]`` refers to, or a clear error: it must be listed in ``listed_in``."""
         try:
-            return source_ids[row["source_id"]]
+            return ids[row[column]]
         except KeyError:
-            raise fail(name, line, f"source_id {row['source_id']!r} is not in sources.csv") from None
+            raise fail(name, line, f"{column} {row[column]!r} is not in {listed_in}") from None
+
+    def source_of(name: str, line: int, row: dict[str, str]) -> int:
+        return lookup(source_ids, "source_id", "sources.csv", name, line, row)
 
     # datasets ------------------------------------------------------------
     def dataset_rows() -> Iterator[tuple]:
@@ -193,10 +197,7 @@ def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[s
     dataset_ids = dict(conn.execute("SELECT key, dataset_id FROM datasets"))
 
     def dataset_of(name: str, line: int, row: dict[str, str]) -> int:
-        try:
-            return dataset_ids[row["dataset_key"]]
-        except KeyError:
-            raise fail(name, line, f"dataset_key {row['dataset_key']!r} is not in datasets.csv.gz") from None
+        return lookup(dataset_ids, "dataset_key", "datasets.csv.gz", name, line, row)
 
     # qualities -----------------------------------------------------------
     def quality_rows() -> Iterator[tuple]:
@@ -268,11 +269,7 @@ def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[s
                 raise fail("runs.csv.gz", line, f"status ok with score {row['score']!r}")
             if not row["metric"] or not row["protocol"]:
                 raise fail("runs.csv.gz", line, "empty metric or protocol")
-            try:
-                configuration_id = config_ids[row["config_hash"]]
-            except KeyError:
-                raise fail("runs.csv.gz", line,
-                           f"config_hash {row['config_hash']!r} is not in configurations.csv.gz") from None
+            configuration_id = lookup(config_ids, "config_hash", "configurations.csv.gz", "runs.csv.gz", line, row)
             yield (dataset_of("runs.csv.gz", line, row), configuration_id,
                    name_id("metrics", metric_ids, row["metric"]), score,
                    name_id("protocols", protocol_ids, row["protocol"]), fit_time, status,
