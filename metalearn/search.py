@@ -447,16 +447,22 @@ def _distributions_for(name, params, algorithms):
         return None
 
 
+def _evidence_dataset_ids(recs, exclude_ids) -> list[int]:
+    """The KB ids of the datasets behind the recommendations' evidence, in order, once each, without ``exclude_ids``."""
+    ids: list[int] = []
+    for rec in recs:
+        for ev in getattr(rec, "evidence", ()) or ():
+            did = getattr(ev, "dataset_id", None)
+            if did is not None and did not in ids and did not in exclude_ids:
+                ids.append(did)
+    return ids
+
+
 def _add_prior_trials(study, kb, recs, metric, algorithms, task, exclude_ids, limit) -> int:
     """Add the neighbours' past runs as completed prior trials; return how many were added."""
     import optuna
 
-    dataset_ids = []
-    for rec in recs:
-        for ev in getattr(rec, "evidence", ()) or ():
-            did = getattr(ev, "dataset_id", None)
-            if did is not None and did not in dataset_ids and did not in exclude_ids:
-                dataset_ids.append(did)
+    dataset_ids = _evidence_dataset_ids(recs, exclude_ids)
     if not dataset_ids:
         return 0
     runs = kb.runs_frame(dataset_ids=dataset_ids, metric=metric, status="ok")
@@ -598,12 +604,7 @@ def _algorithm_regret(kb, recs, metric, exclude_ids) -> dict[str, float]:
     averaged over the neighbours with a run of the algorithm. An algorithm absent from the neighbours'
     runs is absent from the result (no evidence either way).
     """
-    ids = []
-    for rec in recs:
-        for ev in getattr(rec, "evidence", ()) or ():
-            did = getattr(ev, "dataset_id", None)
-            if did is not None and did not in ids and did not in exclude_ids:
-                ids.append(did)
+    ids = _evidence_dataset_ids(recs, exclude_ids)
     if kb is None or not ids:
         return {}
     runs = kb.runs_frame(dataset_ids=ids, metric=metric, status="ok")
