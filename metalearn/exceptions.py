@@ -36,6 +36,7 @@ __all__ = [
     "EvaluationError",
     "SearchError",
     "RecommendationError",
+    "MetricError",
 ]
 
 
@@ -127,3 +128,11 @@ class SearchError(MetaLearnError, ValueError):
 
 class RecommendationError(MetaLearnError, ValueError):
     """Recommendations cannot be made as asked."""
+
+
+class MetricError(SearchError, EvaluationError, RecommendationError):
+    """The metric is not a scikit-learn scorer name, or does not fit the task.
+
+    It is a search, evaluation and recommendation error at once, so each
+    stage's callers catch it as their own kind.
+    """
