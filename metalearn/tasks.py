@@ -104,7 +104,7 @@ def check_metric(metric: str, task: str) -> str:
     >>> check_metric("balanced_acuracy", "binary")
     Traceback (most recent call last):
     ...
-    metalearn.exceptions.MetricError: unknown metric 'balanced_acuracy': did you mean balanced_accuracy? (any name from sklearn.metrics.get_scorer_names())
+    metalearn.exceptions.MetricError: unknown metric 'balanced_acuracy': did you mean balanced_accuracy, accuracy? (any name from sklearn.metrics.get_scorer_names())
     """
     from sklearn.metrics import get_scorer_names
 
