@@ -320,11 +320,11 @@ TRICKY_CSV = [
 
 @pytest.mark.parametrize("case", TRICKY_CSV, ids=[c[0] for c in TRICKY_CSV])
 def test_arrow_csv_reader_matches_pandas_reader(tmp_path, monkeypatch, case):
-    import metalearn.data as data
+    from metalearn.data import _csv
 
     path = _write(tmp_path, "t.csv", case[1])
     fast = load_dataset(path)
-    monkeypatch.setattr(data, "_read_csv_arrow", lambda *args: None)  # pandas' reader only
+    monkeypatch.setattr(_csv, "read_csv_arrow", lambda *args: None)  # pandas' reader only
     slow = load_dataset(path)
     pd.testing.assert_frame_equal(fast.X, slow.X)
     pd.testing.assert_series_equal(fast.y, slow.y)
@@ -334,13 +334,14 @@ def test_arrow_csv_reader_matches_pandas_reader(tmp_path, monkeypatch, case):
 
 
 def test_arrow_csv_reader_matches_on_the_examples_and_reads_text_once(monkeypatch):
-    import metalearn.data as data
+    from metalearn.data import _csv
+    from metalearn.data._files import read_file
 
-    raw = data._read_file(EXAMPLES / "titanic.csv", encoding="utf-8", memory_limit=None)
+    raw = read_file(EXAMPLES / "titanic.csv", encoding="utf-8", memory_limit=None)
     assert {"sex", "embarked", "name"} <= raw.encoded_text  # the fast path was taken
     assert isinstance(raw.frame["sex"].dtype, pd.CategoricalDtype)
     fast = {p.name: load_dataset(p) for p in sorted(EXAMPLES.glob("*.csv"))}
-    monkeypatch.setattr(data, "_read_csv_arrow", lambda *args: None)
+    monkeypatch.setattr(_csv, "read_csv_arrow", lambda *args: None)
     for path in sorted(EXAMPLES.glob("*.csv")):
         slow = load_dataset(path)
         pd.testing.assert_frame_equal(fast[path.name].X, slow.X)
