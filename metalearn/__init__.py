@@ -4,7 +4,7 @@ The top-level functions are imported lazily, so ``import metalearn`` is fast
 and has no side effects:
 
 * :func:`load_dataset` (``metalearn.data``): load and validate a dataset;
-* :func:`characterize` (``metalearn.characterize``): meta-features in OpenML's vocabulary;
+* :func:`characterize` (``metalearn.metafeatures``): meta-features in OpenML's vocabulary;
 * :func:`recommend` (``metalearn.recommend``): configurations ranked from the knowledge base;
 * :func:`search` (``metalearn.search``): warm-started Bayesian search, written back to the KB;
 * :class:`KnowledgeBase` (``metalearn.kb``): the SQLite store of past runs;
@@ -23,8 +23,8 @@ from metalearn._version import __version__
 _LAZY = {
     "load_dataset": ("metalearn.data", "load_dataset"),
     "Dataset": ("metalearn.data", "Dataset"),
-    "characterize": ("metalearn.characterize", "characterize"),
-    "MetaFeatures": ("metalearn.characterize", "MetaFeatures"),
+    "characterize": ("metalearn.metafeatures", "characterize"),
+    "MetaFeatures": ("metalearn.metafeatures", "MetaFeatures"),
     "recommend": ("metalearn.recommend", "recommend"),
     "Recommendation": ("metalearn.recommend", "Recommendation"),
     "search": ("metalearn.search", "search"),
@@ -47,16 +47,28 @@ def __getattr__(name: str) -> Any:
 
 
 class _Package(types.ModuleType):
-    """``metalearn.characterize``, ``.recommend`` and ``.search`` name both a submodule and its
-    main function. Importing a submodule binds the package attribute to the module; this keeps
-    the function there instead, so ``metalearn.search(...)`` works whatever was imported first.
-    The submodules stay importable by their dotted names (``sys.modules``)."""
+    """Keeps ``metalearn.recommend`` and ``metalearn.search`` the functions.
+
+    Those two names are still also submodules (``metalearn/recommend.py`` and
+    ``metalearn/search.py``, or shims of them). Importing a submodule makes
+    Python set the package attribute of that name to the module; this keeps the
+    function there instead, so ``metalearn.search(...)`` works whatever was
+    imported first, while ``import metalearn.search`` and ``from
+    metalearn.search import SearchResult`` still find the module in
+    ``sys.modules``. Only the names in :data:`_SHADOWED` are affected; once no
+    submodule carries a function's name, the rule never applies (the
+    meta-features live in :mod:`metalearn.metafeatures`, so ``characterize``
+    needs none of this).
+    """
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and name in _LAZY and _LAZY[name][0] == value.__name__:
-            value = getattr(value, _LAZY[name][1], value)
+        if name in _SHADOWED and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, _LAZY[name][1])
         super().__setattr__(name, value)
 
+
+#: Exported functions that share their name with a submodule.
+_SHADOWED = frozenset({"recommend", "search"})
 
 sys.modules[__name__].__class__ = _Package
 

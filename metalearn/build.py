@@ -597,7 +597,7 @@ def _register(kb, ds, characterize: bool):
     if characterize:
         have = kb.meta_features_frame([record.dataset_id], computed_by=f"metalearn {__version__}")
         if have.empty or have.dropna(how="all").empty:
-            from metalearn.characterize import characterize as compute
+            from metalearn.metafeatures import characterize as compute
 
             values = {k: float(v) for k, v in dict(compute(ds)).items() if v is not None}
             kb.add_meta_features(record.dataset_id, values, computed_by=f"metalearn {__version__}")

@@ -127,7 +127,7 @@ def characterize(data, target, task, as_json, groups):
     """
     import math
 
-    from metalearn.characterize import characterize as run
+    from metalearn.metafeatures import characterize as run
 
     mf = run(_load(data, target, task), groups=groups)
     if as_json:

@@ -829,7 +829,7 @@ class Recommender:
             raise RecommendationError("recommend needs data or meta_features; pass a dataset (path, openml:<id>, "
                                       "Dataset) or meta_features={...}")
         if meta_features is None:
-            from metalearn.characterize import characterize
+            from metalearn.metafeatures import characterize
             from metalearn.data import Dataset, load_dataset
 
             dataset = data if isinstance(data, Dataset) else load_dataset(data)

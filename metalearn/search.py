@@ -350,7 +350,7 @@ def _meta_features(kb, dataset, dataset_id):
             row = frame.loc[dataset_id].dropna()
             if len(row):
                 return {str(k): float(v) for k, v in row.items()}
-    from metalearn.characterize import characterize
+    from metalearn.metafeatures import characterize
 
     mf = characterize(dataset)
     values = {str(k): float(v) for k, v in dict(mf).items() if v is not None and math.isfinite(float(v))}

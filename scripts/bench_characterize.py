@@ -39,7 +39,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from metalearn.characterize import characterize  # noqa: E402
+from metalearn.metafeatures import characterize  # noqa: E402
 
 OPENML_COMPARED = ["general", "statistical", "info-theory"]  # the groups pymfe also has
 

@@ -57,7 +57,7 @@ STEPS = r"""
 import json, sys, time
 marks = [(time.perf_counter(), time.process_time())]
 from metalearn.data import load_dataset
-from metalearn.characterize import characterize
+from metalearn.metafeatures import characterize
 from metalearn.kb import KnowledgeBase
 from metalearn.recommend import Recommender
 marks.append((time.perf_counter(), time.process_time()))
@@ -130,7 +130,7 @@ def main() -> int:
     import pandas as pd
     import pyarrow.csv as pa_csv
 
-    from metalearn.characterize import characterize
+    from metalearn.metafeatures import characterize
     from metalearn.data import load_dataset
     from metalearn.kb import KnowledgeBase
 

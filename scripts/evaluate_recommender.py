@@ -242,7 +242,7 @@ def time_end_to_end(kb_path: Path, rows: int = 100_000, log=print) -> dict:
     The CSV is the bundled kr-vs-kp example resampled with replacement to ``rows`` rows
     (written to a temporary directory). Also times the same with a warm ``Recommender``.
     """
-    from metalearn.characterize import characterize
+    from metalearn.metafeatures import characterize
     from metalearn.data import load_dataset
     from metalearn.kb import KnowledgeBase
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from metalearn.characterize import characterize  # noqa: E402
-from metalearn.characterize._fidelity import (  # noqa: E402
+from metalearn.metafeatures import characterize  # noqa: E402
+from metalearn.metafeatures._fidelity import (  # noqa: E402
     RTOL,
     WEKA_LANDMARKER,
     deviation,

@@ -9,9 +9,9 @@ import pytest
 import scipy.stats
 
 import metalearn
-from metalearn.characterize import GROUPS, MetaFeatures, characterize
-from metalearn.characterize import _landmarks
-from metalearn.characterize._fidelity import load_fixtures
+from metalearn.metafeatures import GROUPS, MetaFeatures, characterize
+from metalearn.metafeatures import _landmarks
+from metalearn.metafeatures._fidelity import load_fixtures
 from metalearn.exceptions import CharacterizationError, DataError, MetaLearnError
 
 FIXTURES = {f.name: f for f in load_fixtures()}
@@ -62,14 +62,11 @@ def test_dataset_dataframe_and_column_name_inputs_agree(iris):
         assert c[name] == pytest.approx(b[name], nan_ok=True)
 
 
-def test_module_is_callable_as_metalearn_characterize(iris):
-    import metalearn.characterize as mod
+def test_metalearn_characterize_is_the_function_after_the_package_is_imported(iris):
+    import metalearn.metafeatures as mod
 
-    mf = mod(iris.X, iris.y, groups="general")
-    assert mf["NumberOfInstances"] == 150.0
-    fn = getattr(metalearn, "characterize", None)
-    if fn is not None:
-        assert fn(iris.X, iris.y, groups="general")["NumberOfFeatures"] == 5.0
+    assert metalearn.characterize is mod.characterize
+    assert metalearn.characterize(iris.X, iris.y, groups="general")["NumberOfFeatures"] == 5.0
 
 
 def test_groups_selection_and_errors(iris):

@@ -202,7 +202,7 @@ def test_data_is_characterized_with_the_groups_the_kb_can_match_only(tmp_path, m
     from metalearn.data import load_dataset
     from metalearn.recommend import QUERY_GROUPS
 
-    characterize_module = importlib.import_module("metalearn.characterize")
+    characterize_module = importlib.import_module("metalearn.metafeatures")
     seen = []
     real = characterize_module.characterize
 

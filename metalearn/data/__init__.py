@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from metalearn.data._dataset import Dataset
 from metalearn.data._load import load_dataset
+from metalearn.data._target import REGRESSION_MIN_DISTINCT
 from metalearn.tasks import TASKS, task_family
 
-__all__ = ["Dataset", "load_dataset", "task_family", "TASKS"]
+__all__ = ["Dataset", "load_dataset", "task_family", "TASKS", "REGRESSION_MIN_DISTINCT"]

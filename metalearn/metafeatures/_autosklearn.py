@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from metalearn.characterize._passes import Passes
+from metalearn.metafeatures._passes import Passes
 
 NAMES = tuple(
     "autosklearn." + n

@@ -1,4 +1,4 @@
-"""Characterize a dataset: OpenML's data qualities and more.
+"""Meta-features of a dataset: OpenML's data qualities and more.
 
 :func:`characterize` computes meta-features in groups:
 
@@ -38,16 +38,14 @@ and :attr:`MetaFeatures.reasons` says why.
 from __future__ import annotations
 
 import math
-import sys
 import time
-import types
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from metalearn.characterize import _autosklearn, _landmarks, _openml
-from metalearn.characterize._passes import Passes
-from metalearn.characterize._table import make_table
+from metalearn.metafeatures import _autosklearn, _landmarks, _openml
+from metalearn.metafeatures._passes import Passes
+from metalearn.metafeatures._table import make_table
 from metalearn.exceptions import CharacterizationError
 
 __all__ = ["characterize", "MetaFeatures", "GROUPS", "OPENML_GROUPS"]
@@ -220,12 +218,3 @@ def characterize(
                 reasons[name] = why.get(name) or "undefined for this data"
     return MetaFeatures(values, groups=group_of, reasons=reasons, timings=timings)
 
-
-class _CallableModule(types.ModuleType):
-    """Lets ``metalearn.characterize(...)`` work even after the submodule has been imported."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> MetaFeatures:
-        return characterize(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from metalearn.characterize._table import Table, nominal_codes
+from metalearn.metafeatures._table import Table, nominal_codes
 
 SUBSAMPLE_ROWS = 5_000
 MAX_ONE_HOT = 10

@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from metalearn.characterize._table import Table, nominal_codes
+from metalearn.metafeatures._table import Table, nominal_codes
 from metalearn.exceptions import CharacterizationError
 
 #: Elements (rows x columns) per chunk of the numeric pass: small enough for

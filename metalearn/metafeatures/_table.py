@@ -24,12 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metalearn.data import REGRESSION_MIN_DISTINCT  # the same rule as load_dataset
 from metalearn.exceptions import CharacterizationError
-
-TASKS = ("binary", "multiclass", "regression")
-#: A numeric target with more distinct values than this is a regression target
-#: (the same rule as :func:`metalearn.data.load_dataset`).
-REGRESSION_MIN_DISTINCT = 20
+from metalearn.tasks import TASKS
 
 
 def _is_nominal(dtype: Any) -> bool:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from metalearn.characterize._passes import Passes
-from metalearn.characterize._table import nominal_codes
+from metalearn.metafeatures._passes import Passes
+from metalearn.metafeatures._table import nominal_codes
 
 NAN = float("nan")
 
