@@ -37,9 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from metalearn.metafeatures import characterize  # noqa: E402
+from metalearn.metafeatures import characterize
 
 OPENML_COMPARED = ["general", "statistical", "info-theory"]  # the groups pymfe also has
 

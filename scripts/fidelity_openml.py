@@ -13,12 +13,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from metalearn.metafeatures import characterize  # noqa: E402
-from metalearn.metafeatures._fidelity import (  # noqa: E402
+from metalearn.metafeatures import characterize
+from metalearn.metafeatures.fidelity import (
     RTOL,
     WEKA_LANDMARKER,
     deviation,

@@ -11,7 +11,7 @@ import scipy.stats
 import metalearn
 from metalearn.metafeatures import GROUPS, MetaFeatures, characterize
 from metalearn.metafeatures import _landmarks
-from metalearn.metafeatures._fidelity import load_fixtures
+from metalearn.metafeatures.fidelity import load_fixtures
 from metalearn.exceptions import CharacterizationError, DataError, MetaLearnError
 
 FIXTURES = {f.name: f for f in load_fixtures()}

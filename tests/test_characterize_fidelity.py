@@ -10,7 +10,7 @@ import math
 import pytest
 
 from metalearn.metafeatures import characterize
-from metalearn.metafeatures._fidelity import RTOL, WEKA_LANDMARKER, deviation, load_fixtures
+from metalearn.metafeatures.fidelity import RTOL, WEKA_LANDMARKER, deviation, load_fixtures
 
 FIXTURES = load_fixtures()
 REQUIRED = {3, 61, 62, 561, 40675, 40945, 42585}

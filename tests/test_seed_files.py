@@ -7,10 +7,8 @@ auto-sklearn 0.15.0; kb/README.md documents what they hold.
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import math
-import sys
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -170,19 +168,12 @@ def test_seed_is_compact():
     assert total < 5_000_000
 
 
-def _build_seed_module():
-    spec = importlib.util.spec_from_file_location("build_seed", REPO / "scripts" / "build_seed.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # dataclasses look the module up while it executes
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_build_script_translations():
-    bs = _build_seed_module()
+    from metalearn._seedtools import build_seed as bs
+    from metalearn._seedtools import records  # the provenance record build_seed and grow_seed.py share
+
     failures, _ = doctest.testmod(bs, verbose=False)
     assert failures == 0
-    records = sys.modules["seed_records"]  # the provenance record build_seed.py and grow_seed.py share
     assert doctest.testmod(records, verbose=False).failed == 0
     assert bs.Source is records.Source and bs.SEED_HEADERS is records.SEED_HEADERS
     ctx = bs.AskContext(n_features=100.0, balanced=True)
@@ -221,3 +212,16 @@ def test_build_script_translations():
     assert math.isclose(bs.AUTOSKLEARN_METRICS["r2"][1][1](0.25), 0.75)
     assert bs.folder_parts("f1_macro_multiclass.classification_sparse") == (
         "f1_macro", "multiclass.classification", "sparse")
+
+
+@pytest.mark.parametrize("script", ["build_seed.py", "make_openml_fixtures.py"])
+def test_seed_scripts_are_thin_wrappers_over_the_installed_package(script):
+    import subprocess
+    import sys
+
+    text = (REPO / "scripts" / script).read_text()
+    assert "sys.path" not in text and "from metalearn._seedtools." in text
+    if script == "build_seed.py":  # the wrapper passes the checkout, so the default output is its kb/seed
+        out = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--help"],
+                             capture_output=True, text=True, cwd="/", check=True)
+        assert "--check" in out.stdout and str(REPO / "kb" / "seed") in " ".join(out.stdout.split())
