@@ -4,6 +4,7 @@ The top-level functions are imported lazily, so ``import metalearn`` is fast
 and has no side effects:
 
 * :func:`load_dataset` (``metalearn.data``): load and validate a dataset;
+* :func:`quality_report` (``metalearn.data``): columns that leak the target, and identifiers;
 * :func:`characterize` (``metalearn.metafeatures``): meta-features in OpenML's vocabulary;
 * :func:`recommend` (``metalearn.recommend``): configurations ranked from the knowledge base;
 * :func:`search` (``metalearn.search``): warm-started Bayesian search, written back to the KB;
@@ -23,6 +24,7 @@ from metalearn._version import __version__
 _LAZY = {
     "load_dataset": ("metalearn.data", "load_dataset"),
     "Dataset": ("metalearn.data", "Dataset"),
+    "quality_report": ("metalearn.data", "quality_report"),
     "characterize": ("metalearn.metafeatures", "characterize"),
     "MetaFeatures": ("metalearn.metafeatures", "MetaFeatures"),
     "recommend": ("metalearn.recommend", "recommend"),

@@ -84,8 +84,13 @@ encoding_option = click.option(
 @encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def inspect(data, target, task, encoding, as_json):
-    """Load and validate DATA: rows, columns, task, flagged columns, warnings."""
+    """Load and validate DATA: rows, columns, task, flagged columns, warnings, leakage and identifier columns."""
+    from metalearn.data import quality_report
+
     ds = _load(data, target, task, encoding)
+    quality = quality_report(ds)
+    for line in quality.warnings:
+        click.echo(f"Warning: {line}", err=True)
     summary = {
         "name": ds.name,
         "source": ds.source,
@@ -97,6 +102,7 @@ def inspect(data, target, task, encoding, as_json):
         "content_hash": ds.content_hash,
         "flags": {k: list(v) for k, v in ds.flags.items()},
         "warnings": list(ds.warnings),
+        "quality": quality.to_dict()["issues"],
     }
     if as_json:
         _echo_json(summary)

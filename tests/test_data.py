@@ -387,3 +387,75 @@ def test_full_precision_numbers_hash_the_same_from_every_reader(tmp_path):
         ds = load_dataset(tmp_path / source if isinstance(source, str) else source, target="label")
         assert np.array_equal(ds.X["x"].to_numpy(), frame["x"].to_numpy()), source
         assert ds.content_hash == expected.content_hash, source
+
+
+# --- leakage and data-quality report ---------------------------------------------
+def test_quality_report_flags_titanic_boat_and_body_and_the_name_identifier():
+    import metalearn
+    from metalearn.data import quality_report
+
+    ds = load_dataset(EXAMPLES / "titanic.csv", target="survived")
+    report = quality_report(ds)
+    assert report.metric == "balanced_accuracy"
+    assert report.columns("predictive") == ("boat",)  # the lifeboat: recorded for survivors
+    assert report.scores["boat"] > 0.95 > max(v for k, v in report.scores.items() if k != "boat")
+    assert report.columns("target_derived") == ("body",)  # the body number: recorded only for the dead
+    (body,) = [i for i in report.issues if i.column == "body"]
+    assert body.score == 1.0 and "present in 121 rows" in body.message and "target 0" in body.message
+    assert report.columns("identifier") == ("name",)
+    assert set(report.columns()) == {"boat", "body", "name"}
+    assert all(f"'{i.column}'" in i.message for i in report.issues) and len(report.warnings) == len(report.issues)
+    assert metalearn.quality_report is quality_report
+    assert report.to_dict()["issues"][0]["column"] == "boat"
+
+
+@pytest.mark.parametrize("name, target", [("kr-vs-kp.csv", "class"), ("penguins.csv", None), ("cpu.csv", "class")])
+def test_quality_report_is_silent_on_clean_datasets(name, target):
+    from metalearn.data import quality_report
+
+    report = quality_report(load_dataset(EXAMPLES / name, target=target))
+    assert report.issues == () and report.warnings == ()
+    assert set(report.scores) == set(load_dataset(EXAMPLES / name, target=target).X.columns)
+    assert max(report.scores.values()) < 0.9
+
+
+def test_quality_report_regression_leak_and_a_copied_target_and_bad_parameters():
+    from metalearn.data import quality_report
+
+    frame = pd.read_csv(EXAMPLES / "cpu.csv")
+    frame["class_rank"] = frame["class"].rank()  # derived from the target
+    noise = np.random.default_rng(0).normal(size=len(frame))
+    frame["near_copy"] = frame["class"] + 0.1 * frame["class"].std() * noise  # the target, a little blurred
+    frame["row"] = [f"r{i}" for i in range(len(frame))]  # unique text per row
+    report = quality_report(load_dataset(frame, target="class"))
+    assert report.metric == "r2"
+    assert report.columns("predictive") == ("near_copy",)
+    assert set(report.columns("target_derived")) == {"class_rank"}
+    assert report.columns("identifier") == ("row",)
+    ds = load_dataset(EXAMPLES / "titanic.csv", target="survived")
+    sampled = quality_report(ds, max_rows=600)  # a sample still finds the leaks
+    assert {"boat", "body"} <= set(sampled.columns())
+    with pytest.raises(DataError, match="threshold=1.5 is not valid"):
+        quality_report(ds, threshold=1.5)
+    with pytest.raises(DataError, match="cv=1 is not valid"):
+        quality_report(ds, cv=1)
+    with pytest.raises(DataError, match="must be a metalearn Dataset"):
+        quality_report(frame)
+    with pytest.raises(DataError, match="kind='leak' is not a quality issue kind"):
+        sampled.columns("leak")
+
+
+def test_inspect_command_warns_about_leaks_and_reports_them_in_json():
+    import json
+
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    result = CliRunner().invoke(main, ["inspect", str(EXAMPLES / "titanic.csv"), "--target", "survived", "--json"])
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.stdout)["quality"]
+    assert [(q["column"], q["kind"]) for q in quality] == [
+        ("boat", "predictive"), ("body", "target_derived"), ("name", "identifier")
+    ]
+    assert "Warning: column 'boat' alone predicts the target" in result.stderr

@@ -22,7 +22,8 @@ The package, one job per module: ``_load`` (:func:`load_dataset`, composing
 the others), ``_files`` (checks before reading, format detection), one reader
 per format (``_csv``, ``_parquet``, ``_arff``, ``_openml``), ``_raw`` (what the
 readers share), ``_columns`` (feature typing steps), ``_flags`` (column flags),
-``_target`` (target column, missing targets, labels and task), ``_text``
+``_target`` (target column, missing targets, labels and task), ``_quality``
+(:func:`quality_report`: leakage and identifier warnings), ``_text``
 (distinct text values as numbers), ``_hash`` (the content hash) and
 ``_dataset`` (:class:`Dataset`).
 
@@ -40,7 +41,17 @@ from __future__ import annotations
 
 from metalearn.data._dataset import Dataset
 from metalearn.data._load import load_dataset
+from metalearn.data._quality import QualityIssue, QualityReport, quality_report
 from metalearn.data._target import REGRESSION_MIN_DISTINCT
 from metalearn.tasks import TASKS, task_family
 
-__all__ = ["Dataset", "load_dataset", "task_family", "TASKS", "REGRESSION_MIN_DISTINCT"]
+__all__ = [
+    "Dataset",
+    "load_dataset",
+    "quality_report",
+    "QualityReport",
+    "QualityIssue",
+    "task_family",
+    "TASKS",
+    "REGRESSION_MIN_DISTINCT",
+]
