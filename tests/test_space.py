@@ -358,3 +358,101 @@ def test_criteria_deprecated_in_sklearn_1_9_build_without_warnings(name, params,
     if space._SKLEARN_1_9:
         assert getattr(estimator, "criterion", "deprecated") in ("squared_error", "deprecated")
     assert len(pipe.predict(X)) == len(X)
+
+
+# --------------------------------------------------------------------------
+# canonical_config: one configuration per estimator
+# --------------------------------------------------------------------------
+def _built(name, params, X):
+    """The estimator's full get_params(), without the noise that is not identity."""
+    from metalearn.space.canonical import NOT_IDENTITY
+
+    estimator = space.make_pipeline(name, params, X)[-1]
+    return {k: v for k, v in estimator.get_params(deep=False).items() if k not in NOT_IDENTITY}
+
+
+def test_canonical_config_oboe_sparse_and_written_out_default_are_one(penguins):
+    X, _ = penguins
+    oboe = {"criterion": "gini", "min_samples_split": 2}
+    written_out = {
+        "bootstrap": False, "ccp_alpha": 0.0, "class_weight": None, "criterion": "gini", "max_depth": None,
+        "max_features": "sqrt", "max_leaf_nodes": None, "max_samples": None, "min_impurity_decrease": 0.0,
+        "min_samples_leaf": 1, "min_samples_split": 2, "min_weight_fraction_leaf": 0.0, "n_estimators": 100,
+        "n_jobs": None, "oob_score": False, "random_state": None, "verbose": 0, "warm_start": False,
+    }
+    assert space.canonical_config("ExtraTreesClassifier", oboe) == ("ExtraTreesClassifier", {})
+    assert space.canonical_config("ExtraTreesClassifier", written_out) == ("ExtraTreesClassifier", {})
+    assert _built("ExtraTreesClassifier", oboe, X) == _built("ExtraTreesClassifier", written_out, X)
+    # a different estimator stays different
+    assert space.canonical_config("ExtraTreesClassifier", {"min_samples_split": 32}) == (
+        "ExtraTreesClassifier", {"min_samples_split": 32})
+
+
+def test_canonical_config_meets_autosklearn_openml_flow_and_search_dicts(penguins):
+    X, _ = penguins
+    autosklearn = {  # auto-sklearn's space: floats written with few digits, every tree knob written out
+        "bootstrap": True, "class_weight": "balanced", "criterion": "entropy", "max_depth": None,
+        "max_features": 0.5, "max_leaf_nodes": None, "min_impurity_decrease": 0.0, "min_samples_leaf": 4,
+        "min_samples_split": 15, "min_weight_fraction_leaf": 0.0, "n_estimators": 512,
+    }
+    flow = {  # an OpenML flow's class path and all constructor arguments, ints where floats are meant
+        **autosklearn, "max_features": 0.5000000000001, "ccp_alpha": 0, "max_samples": None, "monotonic_cst": None,
+        "n_jobs": -1, "oob_score": False, "random_state": 42, "verbose": 0, "warm_start": False,
+    }
+    search = {  # a search's full dict: every sampled parameter, numpy scalars
+        "n_estimators": np.int64(512), "criterion": "entropy", "max_depth": None, "min_samples_split": np.int64(15),
+        "min_samples_leaf": 4, "max_features": np.float64(0.5), "bootstrap": True, "class_weight": "balanced",
+    }
+    expected = ("RandomForestClassifier", {
+        "n_estimators": 512, "criterion": "entropy", "min_samples_split": 15, "min_samples_leaf": 4,
+        "max_features": 0.5, "class_weight": "balanced"})
+    assert space.canonical_config("RandomForestClassifier", autosklearn) == expected
+    assert space.canonical_config("sklearn.ensemble._forest.RandomForestClassifier", flow) == expected
+    assert space.canonical_config("RandomForestClassifier", search) == expected
+    assert canonical_json(space.canonical_config("RandomForestClassifier", flow)[1]) == canonical_json(expected[1])
+    assert _built("RandomForestClassifier", autosklearn, X) == _built(*expected, X)
+
+
+@pytest.mark.parametrize(("name", "a", "b"), [
+    ("SVC", {"kernel": "linear", "C": 2, "gamma": 0.1, "degree": 5, "coef0": 3.0}, {"kernel": "linear", "C": 2.0}),
+    ("SVC", {"C": 0.125, "coef0": 10.0, "kernel": "rbf"}, {"C": 0.125}),
+    ("KNeighborsClassifier", {"n_neighbors": 1, "p": 2}, {"n_neighbors": 1.0, "weights": "uniform"}),
+    ("MLPClassifier", {"solver": "adam", "momentum": 0.1, "max_fun": 10}, {}),
+    ("MLPClassifier", {"solver": "lbfgs", "batch_size": 32, "early_stopping": True}, {"solver": "lbfgs"}),
+    ("HistGradientBoostingClassifier", {"early_stopping": False, "n_iter_no_change": 3}, {"early_stopping": False}),
+    ("LogisticRegression", {"penalty": "l2", "C": 1.0, "l1_ratio": 0.7}, {}),
+    ("LogisticRegression", {"penalty": "elasticnet", "l1_ratio": 0.5}, {"l1_ratio": 0.5}),
+    ("DecisionTreeRegressor", {"criterion": "friedman_mse"}, {"criterion": "squared_error"}),
+    ("GradientBoostingRegressor", {"criterion": "squared_error"}, {}),
+    ("DecisionTreeClassifier", {"max_features": 1.0}, {"max_features": None}),
+    ("SGDClassifier", {"alpha": 0.1 + 0.2}, {"alpha": 0.3}),
+])
+def test_canonical_config_equal_estimators_have_equal_forms(name, a, b):
+    assert space.canonical_config(name, a) == space.canonical_config(name, b)
+
+
+def test_canonical_config_keeps_what_matters_and_rejects_what_it_cannot_represent():
+    assert space.canonical_config("SVC", {"kernel": "poly", "degree": 2})[1] == {"kernel": "poly", "degree": 2}
+    assert space.canonical_config("LogisticRegression", {"penalty": None})[1] == {"penalty": None}
+    assert space.canonical_config("SVC", {"C": 1.0000000000000002})[1] == {}
+    assert space.canonical_config("SVC", {"C": 1.001})[1] == {"C": 1.001}
+    with pytest.raises(InvalidParamsError, match="'monotonic_cst'.*outside metalearn's space"):
+        space.canonical_config("RandomForestClassifier", {"monotonic_cst": [1, -1]})
+    with pytest.raises(InvalidParamsError, match="unknown parameter 'kernal'"):
+        space.canonical_config("SVC", {"kernal": "rbf"})
+    with pytest.raises(InvalidParamsError, match="'C' = -1.0 is out of range"):
+        space.canonical_config("SVC", {"C": -1})
+    with pytest.raises(UnknownAlgorithmError):
+        space.canonical_config("XGBoost", {})
+
+
+def test_canonical_config_is_idempotent_on_every_seed_configuration():
+    frame = pd.concat([pd.read_csv(SEED_CONFIGS), pd.read_csv(SEED_CONFIGS.with_name("metalearn-configurations.csv.gz"))])
+    forms = set()
+    for row in frame.itertuples():
+        name, params = space.canonical_config(row.algorithm, json.loads(row.params))
+        assert space.canonical_config(name, params) == (name, params), (row.algorithm, row.params)
+        assert name == row.algorithm
+        forms.add((name, canonical_json(params)))
+    # the seed holds estimators written several ways (OBOE's rbf SVC with coef0, explicit defaults)
+    assert len(forms) < len(frame)

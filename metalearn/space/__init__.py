@@ -92,6 +92,7 @@ __all__ = [
     "suggest",
     "to_trial_params",
     "from_trial_params",
+    "canonical_config",
 ]
 
 KINDS = ("int", "float", "categorical", "bool", "const", "int_tuple")
@@ -1505,3 +1506,6 @@ def from_trial_params(flat: Mapping[str, Any]) -> tuple[str, dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return suggest(FixedTrial(dict(flat)), [name])
+
+
+from metalearn.space.canonical import canonical_config  # noqa: E402  (reads the registry above)
