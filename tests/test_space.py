@@ -456,3 +456,81 @@ def test_canonical_config_is_idempotent_on_every_seed_configuration():
         forms.add((name, canonical_json(params)))
     # the seed holds estimators written several ways (OBOE's rbf SVC with coef0, explicit defaults)
     assert len(forms) < len(frame)
+
+
+# --------------------------------------------------------------------------
+# A fitted pipeline stands alone: scikit-learn, numpy and pandas only (#14 item 2)
+# --------------------------------------------------------------------------
+def _pickle_references(blob: bytes) -> set:
+    """The module of every GLOBAL / STACK_GLOBAL opcode of a pickle (memo lookups followed)."""
+    import pickletools
+
+    found, pushed, memo = set(), [], {}
+    for opcode, arg, _ in pickletools.genops(blob):
+        name = opcode.name
+        if name == "GLOBAL":
+            found.add(arg.split(" ")[0])
+        elif name == "STACK_GLOBAL":
+            found.add(pushed[-2])
+        if name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):
+            memo[len(memo) if name == "MEMOIZE" else arg] = pushed[-1] if pushed else None
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            pushed.append(memo.get(arg))
+        elif isinstance(arg, str) and "UNICODE" in name:
+            pushed.append(arg)
+        elif opcode.stack_after:
+            pushed.append(None)
+    return found
+
+
+@pytest.mark.parametrize("name", ["HistGradientBoostingClassifier", "RandomForestClassifier", "SVC", "MultinomialNB"])
+def test_fitted_pipeline_pickles_without_metalearn_references(name, penguins, tmp_path):
+    """One algorithm per preprocessing recipe (native, tree, scale, nonneg), on data with
+    categorical columns and missing values; loaded in a process where metalearn cannot be imported."""
+    import pickle
+    import subprocess
+    import sys
+
+    X, y = penguins
+    X = X.copy()
+    X["flag"] = pd.array([True, None] * (len(X) // 2), dtype="boolean")
+    X["count"] = pd.array([1, None, 3] * (len(X) // 3), dtype="Int64")
+    pipe = space.make_pipeline(name, {}, X, random_state=0).fit(X, y)
+    blob = pickle.dumps(pipe)
+    modules = _pickle_references(blob)
+    assert modules and not {m for m in modules if m.split(".")[0] == "metalearn"}, modules
+    third_party = {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names)
+    assert third_party <= {"sklearn", "numpy", "pandas", "scipy"}, third_party
+    path = tmp_path / "model.pkl"
+    path.write_bytes(blob)
+    X.to_pickle(tmp_path / "X.pkl")
+    expected = pipe.predict(X)
+    np.save(tmp_path / "expected.npy", expected.astype(str))
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'metalearn': raise ImportError('metalearn is blocked')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import pickle, numpy as np, pandas as pd\n"
+        f"pipe = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        f"X = pd.read_pickle({str(tmp_path / 'X.pkl')!r})\n"
+        f"assert (pipe.predict(X).astype(str) == np.load({str(tmp_path / 'expected.npy')!r})).all()\n"
+        "assert not [m for m in sys.modules if m.startswith('metalearn')]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_categorical_levels_of_mixed_types_and_every_missing_marker_are_encoded():
+    X = pd.DataFrame({
+        "mixed": pd.Series([1, "a", 2.5, None, "a", 1], dtype=object),
+        "text": pd.array(["p", None, "q", "p", pd.NA, "q"], dtype="string"),
+        "x": [0.0, 1.0, np.nan, 3.0, 4.0, 5.0],
+    })
+    ct, mask = space.make_preprocessor("native", X)
+    out = ct.fit_transform(X)
+    assert mask == [False, True, True] and out.shape == (6, 3)
+    assert np.isnan(out[2, 0]) and not np.isnan(out[:, 1:]).any()
+    # None and pd.NA are one level (missing), distinct from every value
+    assert out[3, 1] != out[0, 1] and out[1, 2] == out[4, 2] != out[0, 2]

@@ -74,6 +74,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier
+from sklearn.utils import check_array
 
 from metalearn.exceptions import InvalidParamsError, UnknownAlgorithmError
 
@@ -548,6 +549,8 @@ def _sklearn_version(text: str) -> tuple:
 #: and PassiveAggressiveClassifier (``SGDClassifier`` learns it with ``learning_rate="pa1"/"pa2"``);
 #: 1.10 removes both.
 _SKLEARN_1_8 = _sklearn_version(sklearn.__version__) >= (1, 8)
+#: scikit-learn 1.6 renamed check_array's ``force_all_finite`` to ``ensure_all_finite`` (1.8 removes the old name).
+_SKLEARN_1_6 = _sklearn_version(sklearn.__version__) >= (1, 6)
 
 
 def _logistic_regression(**kwargs) -> LogisticRegression:
@@ -1159,18 +1162,27 @@ def default_portfolio(task: str, n: int = 8) -> list:
 # --------------------------------------------------------------------------
 # Preprocessing and pipelines
 # --------------------------------------------------------------------------
-def _as_float(X):
-    """Numeric columns (including bool and nullable dtypes) as a float64 array."""
-    if isinstance(X, pd.DataFrame):
-        return X.astype("float64").to_numpy()
-    return np.asarray(X, dtype="float64")
+def _as_float() -> FunctionTransformer:
+    """Numeric columns (including bool and nullable dtypes) as a float64 array, NaN kept.
+
+    scikit-learn objects only (a saved model must load without metalearn): scikit-learn's
+    public ``check_array`` converts pandas' nullable dtypes, missing values to NaN.
+    """
+    allow_nan = {("ensure_all_finite" if _SKLEARN_1_6 else "force_all_finite"): "allow-nan"}
+    return FunctionTransformer(check_array, kw_args={"dtype": "float64", **allow_nan}, feature_names_out="one-to-one")
 
 
-def _as_category_strings(X):
-    """Categorical columns as an object array of strings; missing values become a category."""
-    frame = pd.DataFrame(X)
-    frame = frame.astype(object).where(frame.notna(), MISSING)
-    return frame.map(str).to_numpy(dtype=object)
+def _as_category_strings() -> list:
+    """Steps giving categorical columns as strings, missing values (NaN, None, pd.NA) as :data:`MISSING`.
+
+    scikit-learn objects and numpy functions only: ``SimpleImputer`` with
+    ``missing_values=pd.NA`` recognises every missing marker, ``numpy.asarray(dtype=str)``
+    makes levels of mixed types uniform text (``1`` and ``"a"``) for the encoders.
+    """
+    return [
+        ("impute", SimpleImputer(strategy="constant", fill_value=MISSING, missing_values=pd.NA)),
+        ("as_str", FunctionTransformer(np.asarray, kw_args={"dtype": str}, feature_names_out="one-to-one")),
+    ]
 
 
 def _column_groups(X) -> tuple[list, list, list]:
@@ -1214,12 +1226,10 @@ def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple[Co
     if preprocessing not in PREPROCESSING:
         raise InvalidParamsError(f"unknown preprocessing {preprocessing!r}; use one of {', '.join(PREPROCESSING)}")
     numeric, categorical, _ = _column_groups(X)
-    as_float = FunctionTransformer(_as_float, feature_names_out="one-to-one")
-    as_str = FunctionTransformer(_as_category_strings, feature_names_out="one-to-one")
     transformers = []
     if preprocessing == "native":
         if numeric:
-            transformers.append(("numeric", as_float, numeric))
+            transformers.append(("numeric", _as_float(), numeric))
         if categorical:
             encoder = OrdinalEncoder(
                 handle_unknown="use_encoded_value",
@@ -1227,10 +1237,10 @@ def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple[Co
                 max_categories=max(2, min(int(max_bins), 255)),
                 dtype=np.float64,
             )
-            transformers.append(("categorical", Pipeline([("as_str", as_str), ("encode", encoder)]), categorical))
+            transformers.append(("categorical", Pipeline([*_as_category_strings(), ("encode", encoder)]), categorical))
         mask = [False] * len(numeric) + [True] * len(categorical)
     else:
-        steps = [("as_float", as_float), ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))]
+        steps = [("as_float", _as_float()), ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))]
         if preprocessing == "scale":
             steps.append(("scale", StandardScaler()))
         elif preprocessing == "nonneg":
@@ -1253,7 +1263,7 @@ def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple[Co
                     sparse_output=False,
                     dtype=np.float64,
                 )
-            transformers.append(("categorical", Pipeline([("as_str", as_str), ("encode", encoder)]), categorical))
+            transformers.append(("categorical", Pipeline([*_as_category_strings(), ("encode", encoder)]), categorical))
         mask = []
     if not transformers:
         raise InvalidParamsError("X has no usable column (every column is entirely missing); give at least one column with values")
