@@ -11,6 +11,7 @@ True
 
 from metalearn.kb._locate import SEED_FILES, default_path, find_seed, resolve_path
 from metalearn.kb._schema import SCHEMA_VERSION
+from metalearn.kb.protocol import KBReader
 from metalearn.kb._store import EXPORT_TABLES, KnowledgeBase, create_kb, upgrade_kb, validate_configuration
 from metalearn.kb.records import (
     DEFAULT_SOURCE,
@@ -30,6 +31,7 @@ from metalearn.kb.records import (
 
 __all__ = [
     "KnowledgeBase",
+    "KBReader",
     "RunInput",
     "DatasetRecord",
     "DatasetInput",
