@@ -578,3 +578,24 @@ def test_seed_row_pointing_at_an_unknown_row_is_a_clear_error(tmp_path, file, co
     with pytest.raises(KBError, match=rf"{file}.*line 2.*{column} '{bad}' is not in {listed_in}"):
         create_kb(tmp_path / "kb.sqlite", seed_dir=seed)
     assert not (tmp_path / "kb.sqlite").exists()
+
+
+# --- register: the one way a loaded dataset and its meta-features enter the KB --------------
+def test_register_stores_n_cols_as_feature_columns_and_is_idempotent(tmp_path):
+    import pandas as pd
+
+    from metalearn.data import load_dataset
+    from metalearn.exceptions import KBContentError
+
+    frame = pd.DataFrame({"a": [0.5, 1.5, 2.5, 3.5] * 6, "b": list("xyzx") * 6, "c": range(24), "y": [0, 1, 1] * 8})
+    ds = load_dataset(frame, target="y")
+    with KnowledgeBase.open(tmp_path / "kb.sqlite", create="empty") as kb:
+        first = kb.register(ds, meta_features={"NumberOfInstances": 24.0, "ClassEntropy": float("nan")})
+        again = kb.register(ds, meta_features={"NumberOfInstances": 24.0}, computed_by="metalearn 9.9")
+        assert (first.n_rows, first.n_cols) == (24, 3) == (ds.n_rows, ds.n_features)
+        assert again.dataset_id == first.dataset_id and again.content_hash == ds.content_hash
+        assert len(kb.datasets_frame()) == 1
+        long = kb.meta_features_frame([first.dataset_id], computed_by="metalearn")
+        assert long["NumberOfInstances"].tolist() == [24.0]
+        with pytest.raises(KBContentError, match="register takes a metalearn Dataset"):
+            kb.register(frame)

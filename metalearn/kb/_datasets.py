@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from metalearn._version import __version__
 from metalearn.exceptions import KBContentError
 from metalearn.kb.records import DEFAULT_SOURCE, DatasetInput, DatasetRecord
 from metalearn.kb._connection import translate
@@ -30,6 +31,53 @@ class Datasets:
             params,
         ).fetchone()
         return None if row is None else DatasetRecord(*row)
+
+    def register(
+        self,
+        dataset: Any,
+        *,
+        meta_features: Mapping[str, float] | None = None,
+        computed_by: str | None = None,
+        provenance: str | None = None,
+    ) -> DatasetRecord:
+        """Add a loaded dataset (a :class:`~metalearn.data.Dataset`) and its meta-features; return its record.
+
+        The one way search, build and the estimators put a dataset in the KB.
+        Identity as :meth:`add_dataset` (OpenML id, then content hash): a known
+        dataset is returned (gaining fields it lacked) and its meta-features are
+        written (or overwritten) under ``computed_by`` (default ``metalearn
+        <version>``). ``n_cols`` is ``dataset.n_features``: feature columns, the
+        target excluded (as OpenML's ``NumberOfFeatures - 1`` and the seed).
+
+        >>> import tempfile, os, pandas as pd
+        >>> from metalearn.data import load_dataset
+        >>> from metalearn.kb import KnowledgeBase
+        >>> frame = pd.DataFrame({"a": [1.0, 2, 3, 4] * 5, "b": list("xyxy") * 5, "y": [0, 1] * 10})
+        >>> ds = load_dataset(frame, target="y")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+        ...         rec = kb.register(ds, meta_features={"NumberOfInstances": 20.0})
+        ...         again = kb.register(ds)
+        ...         values = kb.meta_features_frame([rec.dataset_id]).to_dict("records")
+        >>> rec.n_rows, rec.n_cols, again.dataset_id == rec.dataset_id, values
+        (20, 2, True, [{'NumberOfInstances': 20.0}])
+        """
+        from metalearn.data import Dataset  # imported here: data imports pandas
+
+        if not isinstance(dataset, Dataset):
+            raise KBContentError(
+                f"register takes a metalearn Dataset (from metalearn.load_dataset), got {type(dataset).__name__}"
+            )
+        record = self.add_dataset(
+            dataset.name, task_type=dataset.task, source=dataset.source, n_rows=int(dataset.n_rows),
+            n_cols=int(dataset.n_features), content_hash=dataset.content_hash or None,
+            openml_id=dataset.openml_id, provenance=provenance,
+        )
+        if meta_features:
+            self.add_meta_features(
+                record.dataset_id, meta_features, computed_by or f"metalearn {__version__}", provenance=provenance
+            )
+        return record
 
     @translate
     def add_dataset(

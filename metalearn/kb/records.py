@@ -57,7 +57,9 @@ class DatasetRecord:
 
     ``source`` is where the data came from (a path, ``openml:<id>``, ``<DataFrame>``);
     ``provenance`` is who wrote the row (a seed file's package and version, or
-    ``metalearn <version>``).
+    ``metalearn <version>``). ``n_cols`` is the number of feature columns, the
+    target excluded (OpenML's ``NumberOfFeatures - 1``; a
+    :class:`~metalearn.data.Dataset`'s ``n_features``), everywhere in the KB.
     """
 
     dataset_id: int
