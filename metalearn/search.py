@@ -439,7 +439,7 @@ def _distributions_for(name, params, algorithms):
         fixed = optuna.trial.FixedTrial(flat)
         with warnings.catch_warnings():  # values outside the searched ranges: we detect them below
             warnings.simplefilter("ignore")
-            got_name, _ = space.suggest(fixed, algorithms)
+            got_name, _ = space.suggest(fixed, algorithms, given=flat)
         if got_name != name:
             return None
         return flat, dict(fixed.distributions)

@@ -541,3 +541,43 @@ def test_categorical_levels_of_mixed_types_and_every_missing_marker_are_encoded(
     assert np.isnan(out[2, 0]) and not np.isnan(out[:, 1:]).any()
     # None and pd.NA are one level (missing), distinct from every value
     assert out[3, 1] != out[0, 1] and out[1, 2] == out[4, 2] != out[0, 2]
+
+
+def test_study_parameters_are_readable_in_a_stored_study(tmp_path):
+    """#14 item 5: optuna.load_study(...).trials_dataframe() shows `algorithm`, then
+    `<Algorithm>__<param>` with real values; no encoded 'number' choices, no constant noise."""
+    import re
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(study_name="s", storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
+    names = list(space.algorithms_for("classification"))
+    study.enqueue_trial(space.to_trial_params("SVC", {"C": 2.0, "kernel": "poly", "degree": 2, "tol": 0.01}))
+    study.enqueue_trial(space.to_trial_params("RandomForestClassifier", {"max_depth": None, "min_samples_split": 4}))
+    for _ in range(40):
+        trial = study.ask()
+        space.suggest(trial, names)
+        study.tell(trial, 0.0)
+    frame = optuna.load_study(study_name="s", storage=storage).trials_dataframe()
+    columns = [c[len("params_"):] for c in frame.columns if c.startswith("params_")]
+    assert "algorithm" in columns and len(columns) > 20
+    pattern = re.compile(r"^(?P<alg>[A-Za-z]+)__(?P<param>[A-Za-z0-9_]+?)(__(type|layers|\d+))?$")
+    for column in columns:
+        if column == "algorithm":
+            continue
+        found = pattern.match(column)
+        assert found, column
+        spec = space.get_algorithm(found["alg"])
+        assert found["param"] in spec.param_names, column
+        p = spec.param(found["param"])
+        assert p.search or column == "SVC__tol", column  # not-tuned parameters only from the enqueued run
+        assert found["param"] not in ("random_state", "n_jobs", "verbose"), column
+    for column in frame.columns:
+        values = frame[column].dropna()
+        assert not values.astype(str).isin(["number", "fraction"]).any(), column
+    rbf = frame[frame["params_algorithm"] == "SVC"].iloc[0]
+    assert rbf["params_SVC__C"] == 2.0 and rbf["params_SVC__kernel"] == "poly" and rbf["params_SVC__tol"] == 0.01
+    forest = frame[frame["params_algorithm"] == "RandomForestClassifier"]
+    assert pd.api.types.is_numeric_dtype(forest["params_RandomForestClassifier__min_samples_split"])
+    assert forest["params_RandomForestClassifier__min_samples_split"].iloc[0] == 4
+    assert pd.isna(forest["params_RandomForestClassifier__max_depth__type"].iloc[0])  # max_depth=None

@@ -101,9 +101,6 @@ KINDS = ("int", "float", "categorical", "bool", "const", "int_tuple")
 #: "native" (NaN kept, ordinal codes marked categorical for HistGradientBoosting),
 #: "nonneg" (impute, min-max scale to [0, 1], one-hot; for multinomial/complement naive Bayes).
 PREPROCESSING = ("scale", "tree", "native", "nonneg")
-NUMBER = "number"  # Optuna choice meaning "a number, see <name>.<param>.number"
-FRACTION = "fraction"  # Optuna choice meaning "a fraction of the rows, see <name>.<param>.fraction"
-FRACTION_LOW = 1e-5  # smallest fraction the search samples
 MISSING = "__missing__"  # category given to missing values of categorical columns
 ONE_HOT_MIN_FREQUENCY = 5  # levels seen fewer times are grouped as "infrequent"
 ONE_HOT_MAX_CATEGORIES = 32  # at most this many one-hot columns per categorical column
@@ -145,6 +142,12 @@ class Param:
     fraction : bool
         ``int`` only: a float in (0, 1] is also accepted, as a fraction of the rows
         (scikit-learn's ``min_samples_split`` / ``min_samples_leaf``).
+        The search samples integers only (a fraction stays valid, e.g. from the knowledge base).
+    unsearched : tuple
+        Choices (or special values) that are valid but the search never samples, because
+        they cost minutes for nothing (gradient boosting's ``max_depth=None``).
+    search_length : (int, int) or None
+        ``int_tuple`` only: the numbers of elements the search samples (default ``length``).
     """
 
     name: str
@@ -161,6 +164,13 @@ class Param:
     int_ok: bool = True
     length: tuple = (1, 1)
     fraction: bool = False
+    unsearched: tuple = ()
+    search_length: tuple | None = None
+
+    @property
+    def searched_choices(self) -> tuple:
+        """The choices (or special values) the search samples: ``choices`` less ``unsearched``."""
+        return tuple(c for c in self.choices if not any(_same_choice(c, u) for u in self.unsearched))
 
     @property
     def numeric(self) -> bool:
@@ -243,16 +253,19 @@ class AlgorithmSpec:
 # --------------------------------------------------------------------------
 # The table. Small constructors keep each line readable.
 # --------------------------------------------------------------------------
-def _i(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=(), fraction=False):
-    return Param(name, "int", low, high, log, tuple(choices), default, search, slo, shi, tuple(when), fraction=fraction)
+def _i(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=(), fraction=False,
+       unsearched=()):
+    return Param(name, "int", low, high, log, tuple(choices), default, search, slo, shi, tuple(when), fraction=fraction,
+                 unsearched=tuple(unsearched))
 
 
 def _f(name, low, high, default, *, log=False, choices=(), search=True, slo=None, shi=None, when=(), int_ok=True):
     return Param(name, "float", low, high, log, tuple(choices), default, search, slo, shi, tuple(when), int_ok)
 
 
-def _c(name, choices, default, *, search=True, when=()):
-    return Param(name, "categorical", choices=tuple(choices), default=default, search=search, condition=tuple(when))
+def _c(name, choices, default, *, search=True, when=(), unsearched=()):
+    return Param(name, "categorical", choices=tuple(choices), default=default, search=search, condition=tuple(when),
+                 unsearched=tuple(unsearched))
 
 
 def _b(name, default, *, search=True, when=()):
@@ -1319,203 +1332,5 @@ def make_pipeline(name: str, params: Mapping[str, Any] | None, X, *, random_stat
     return Pipeline([("preprocess", preprocess), ("estimator", estimator)])
 
 
-# --------------------------------------------------------------------------
-# Optuna search space
-# --------------------------------------------------------------------------
-def _encode_choice(value: Any) -> Any:
-    """Optuna categorical choices must be None, bool, int, float or str: tuples become JSON."""
-    if isinstance(value, tuple):
-        return json.dumps(list(value))
-    return value
-
-
-def _encoded_choices(choices: Sequence) -> list:
-    return [_encode_choice(c) for c in choices]
-
-
-def _decode_choice(encoded: Any, choices: Sequence) -> Any:
-    ok, choice = _match_choice(encoded, _encoded_choices(choices))
-    if ok:
-        return choices[_encoded_choices(choices).index(choice)]
-    raise InvalidParamsError(f"Optuna value {encoded!r} is not one of {list(choices)!r}")
-
-
-def _specials(p: Param) -> tuple:
-    return tuple(c for c in p.choices if not isinstance(c, numbers.Number) or isinstance(c, bool))
-
-
-def _options(p: Param) -> list:
-    return list(_specials(p)) + [NUMBER] + ([FRACTION] if p.fraction else [])
-
-
-def _suggest_number(trial, key: str, p: Param, *, fixed_at=None):
-    if fixed_at is not None:
-        low = high = fixed_at
-        log = False
-    else:
-        low, high = p.bounds
-        log = p.log
-        if log and low <= 0:
-            low = _LOG_FLOOR.get(p.kind, 1e-12)
-    if p.kind == "int":
-        return int(trial.suggest_int(key, int(low), int(high), log=log))
-    return float(trial.suggest_float(key, float(low), float(high), log=log))
-
-
-_LOG_FLOOR = MappingProxyType({"int": 1, "float": 1e-12})
-
-
-def _suggest_param(trial, key: str, p: Param) -> Any:
-    """Ask Optuna for one parameter; see :func:`to_trial_params` for the encoding."""
-    if p.kind == "const":
-        return p.default
-    if p.kind == "int_tuple":
-        depth = trial.suggest_int(f"{key}.depth", p.length[0], p.length[1])
-        element = Param(p.name, "int", p.low, p.high, p.log, search_low=p.search_low, search_high=p.search_high)
-        return tuple(_suggest_number(trial, f"{key}.{i + 1}", element) for i in range(depth))
-    if p.kind in ("categorical", "bool"):
-        if p.search:
-            return _decode_choice(trial.suggest_categorical(key, _encoded_choices(p.choices)), p.choices)
-        index = _match_choice(p.default, p.choices)[1]
-        index = list(p.choices).index(index)
-        return p.choices[int(trial.suggest_int(key, index, index))]
-    specials = _specials(p)
-    if not specials and not p.fraction:
-        return _suggest_number(trial, key, p, fixed_at=None if p.search else p.default)
-    options = _options(p)
-    if p.search:
-        picked = _decode_choice(trial.suggest_categorical(key, _encoded_choices(options)), options)
-    else:
-        default_index = [i for i, c in enumerate(options) if _same_choice(p.default, c)] or [len(specials)]
-        default_index = default_index[0]
-        picked = options[int(trial.suggest_int(key, default_index, default_index))]
-    if isinstance(picked, str) and picked == FRACTION:
-        return float(trial.suggest_float(f"{key}.{FRACTION}", FRACTION_LOW, 1.0, log=True))
-    if not (isinstance(picked, str) and picked == NUMBER):
-        return picked
-    if p.search:
-        return _suggest_number(trial, f"{key}.{NUMBER}", p)
-    reference = p.default if not _match_choice(p.default, specials)[0] else p.bounds[0]
-    return _suggest_number(trial, f"{key}.{NUMBER}", p, fixed_at=reference)
-
-
-def suggest(trial, algorithms: Sequence[str]) -> tuple[str, dict]:
-    """Sample a configuration with an Optuna trial.
-
-    The algorithm is ``trial.suggest_categorical("algorithm", algorithms)``; each of its
-    active parameters is an Optuna parameter named ``"<algorithm>.<param>"``. Parameters
-    the search does not tune are asked with a one-point distribution at their default,
-    so that a configuration enqueued with :func:`to_trial_params` is reproduced exactly.
-    Parameters mixing numbers with special values (``max_depth`` None, ``gamma`` "scale")
-    use ``"<algorithm>.<param>"`` for the choice (``"number"`` for a number) and
-    ``"<algorithm>.<param>.number"`` for the number; ``hidden_layer_sizes`` uses
-    ``".depth"`` and ``".1"``, ``".2"``, ... for the layer widths.
-
-    Returns
-    -------
-    (name, params)
-        ``params`` holds the searched, active parameters and any other parameter whose
-        value differs from its default.
-
-    Examples
-    --------
-    >>> import optuna
-    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
-    >>> study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    >>> study.enqueue_trial(to_trial_params("SVC", {"C": 3.0, "kernel": "poly", "degree": 2}))
-    >>> trial = study.ask()
-    >>> suggest(trial, ["SVC", "GaussianNB"])
-    ('SVC', {'C': 3.0, 'kernel': 'poly', 'degree': 2, 'gamma': 'scale', 'coef0': 0.0, 'class_weight': None})
-    """
-    names = list(algorithms)
-    for name in names:
-        get_algorithm(name)
-    if not names:
-        raise InvalidParamsError("suggest: no algorithms given; pass at least one registry name")
-    name = trial.suggest_categorical("algorithm", names)
-    spec = ALGORITHMS[name]
-    values: dict = {}
-    with warnings.catch_warnings():
-        # an enqueued value outside a one-point or narrower search distribution is kept, with a warning
-        warnings.filterwarnings("ignore", message=r"Fixed parameter .* is out of range")
-        for p in spec.params:
-            if not _active(p, values):
-                continue
-            values[p.name] = _suggest_param(trial, f"{name}.{p.name}", p)
-    params = {}
-    for p in spec.params:
-        if p.name not in values:
-            continue
-        value = values[p.name]
-        if p.search or not _equal(value, p.default):
-            params[p.name] = value
-    return name, params
-
-
-def to_trial_params(name: str, params: Mapping[str, Any] | None) -> dict:
-    """Flat Optuna parameters that make :func:`suggest` return this configuration.
-
-    For ``study.enqueue_trial``. Parameters not given take their defaults; parameters
-    inactive under the conditions of the search (e.g. SVC ``degree`` with an rbf kernel)
-    are dropped, since the search never samples them.
-
-    >>> to_trial_params("RandomForestClassifier", {"max_depth": 10, "max_features": "sqrt"})["RandomForestClassifier.max_depth.number"]
-    10
-    """
-    spec = get_algorithm(name)
-    given = validate_params(name, params)
-    values = {p.name: given.get(p.name, p.default) for p in spec.params}
-    active: dict = {}
-    out: dict = {"algorithm": name}
-    for p in spec.params:
-        if not _active(p, active):
-            continue
-        value = values[p.name]
-        active[p.name] = value
-        key = f"{name}.{p.name}"
-        if p.kind == "const":
-            continue
-        if p.kind == "int_tuple":
-            out[f"{key}.depth"] = len(value)
-            for i, width in enumerate(value):
-                out[f"{key}.{i + 1}"] = width
-        elif p.kind in ("categorical", "bool"):
-            if p.search:
-                out[key] = _encode_choice(value)
-            else:
-                out[key] = [i for i, c in enumerate(p.choices) if _same_choice(value, c)][0]
-        else:
-            specials = _specials(p)
-            if not specials and not p.fraction:
-                out[key] = value
-                continue
-            options = _options(p)
-            is_special, choice = _match_choice(value, specials)
-            if not is_special:
-                choice = FRACTION if p.fraction and isinstance(value, float) else NUMBER
-            if p.search:
-                out[key] = _encode_choice(choice)
-            else:
-                out[key] = [i for i, c in enumerate(options) if _same_choice(choice, c)][0]
-            if not is_special:
-                out[f"{key}.{choice}"] = value
-    return out
-
-
-def from_trial_params(flat: Mapping[str, Any]) -> tuple[str, dict]:
-    """Decode flat Optuna parameters (e.g. ``study.best_params``) to ``(name, params)``.
-
-    >>> from_trial_params(to_trial_params("SVC", {"C": 2.0}))
-    ('SVC', {'C': 2.0, 'kernel': 'rbf', 'gamma': 'scale', 'class_weight': None})
-    """
-    from optuna.trial import FixedTrial
-
-    if "algorithm" not in flat:
-        raise InvalidParamsError("Optuna parameters have no 'algorithm' entry; pass the params of a metalearn trial")
-    name = flat["algorithm"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return suggest(FixedTrial(dict(flat)), [name])
-
-
+from metalearn.space.optuna import from_trial_params, suggest, to_trial_params  # noqa: E402  (reads the registry above)
 from metalearn.space.canonical import canonical_config  # noqa: E402  (reads the registry above)
