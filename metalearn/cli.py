@@ -374,7 +374,7 @@ def kb_upgrade(kb_path):
 def import_openml(kb_path, tasks, suite, flows, metric, max_runs, as_json, progress):
     """Import OpenML runs of scikit-learn flows (with setups and dataset qualities); resumable."""
     from metalearn.kb import KnowledgeBase
-    from metalearn.kb._openml import import_openml as run_import
+    from metalearn.kb import import_openml as run_import
 
     with KnowledgeBase.open(kb_path) as kbase:
         report = run_import(kbase, tasks=tasks, suite=suite, flows=flows, metric=metric, max_runs=max_runs,

@@ -12,7 +12,8 @@ import re
 import pytest
 
 from metalearn.exceptions import OpenMLUnavailableError
-from metalearn.kb._openml import ImportReport, final_estimator, import_openml, protocol_name
+from metalearn.kb import ImportReport, import_openml
+from metalearn.kb._openml import final_estimator, protocol_name
 
 from openml_server import FIXTURES, OpenMLFixtureServer
 

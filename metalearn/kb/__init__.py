@@ -3,12 +3,15 @@
 This package is the only part of metalearn that speaks SQL. Open a KB with
 :meth:`KnowledgeBase.open`; the default location is ``$METALEARN_KB``, else
 ``$XDG_DATA_HOME/metalearn/kb.sqlite``, created from the shipped seed on first use.
+:func:`import_openml` adds OpenML's runs of scikit-learn flows (needs the
+``openml`` package and network, or its cache).
 
 >>> from metalearn.kb import KnowledgeBase, RunInput, SCHEMA_VERSION
 >>> SCHEMA_VERSION >= 1
 True
 """
 
+from metalearn.kb._openml import ImportReport, import_openml
 from metalearn.kb._locate import SEED_FILES, default_path, find_seed, resolve_path
 from metalearn.kb._schema import SCHEMA_VERSION
 from metalearn.kb.protocol import KBReader
@@ -54,4 +57,6 @@ __all__ = [
     "create_kb",
     "upgrade_kb",
     "validate_configuration",
+    "import_openml",
+    "ImportReport",
 ]
