@@ -56,5 +56,5 @@ def test_recommend_command_imports_no_search_plotting_or_openml_modules(tmp_path
         "assert res.exit_code == 0, res.output\n"
         "assert json.loads(res.stdout)['recommendations'], res.output\n".replace("json.", "__import__('json')."),
     )
-    assert {"pandas", "sqlite_utils"} <= loaded
+    assert {"pandas", "sqlite3"} <= loaded
     assert not loaded & HEAVY_UNUSED, loaded & HEAVY_UNUSED

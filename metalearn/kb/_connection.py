@@ -272,9 +272,6 @@ class Connection:
     """The open SQLite connection of a KB and the transaction and lookup helpers every table family uses."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float = 30.0) -> None:
-        import sqlite_utils  # imported here: it imports pandas
-
-        self._db = sqlite_utils.Database(conn, execute_plugins=False)
         self._conn = conn
         self._path = path
         self._timeout = timeout

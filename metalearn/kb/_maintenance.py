@@ -166,7 +166,10 @@ class Maintenance:
         import pyarrow.parquet as pq
 
         types = {"INTEGER": pa.int64(), "REAL": pa.float64(), "TEXT": pa.string(), "BLOB": pa.binary()}
-        columns = [(c.name, types.get(c.type.upper(), pa.string())) for c in self._db[table].columns]
+        columns = [  # PRAGMA table_info rows: (cid, name, type, notnull, default, pk)
+            (row[1], types.get(str(row[2]).upper(), pa.string()))
+            for row in self._conn.execute("SELECT * FROM pragma_table_info(?)", (table,))
+        ]
         schema = pa.schema(columns)
         cursor = self._conn.execute(f"SELECT {', '.join(name for name, _ in columns)} FROM {table}")
         with pq.ParquetWriter(target, schema) as writer:
