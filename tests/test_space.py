@@ -581,3 +581,49 @@ def test_study_parameters_are_readable_in_a_stored_study(tmp_path):
     assert pd.api.types.is_numeric_dtype(forest["params_RandomForestClassifier__min_samples_split"])
     assert forest["params_RandomForestClassifier__min_samples_split"].iloc[0] == 4
     assert pd.isna(forest["params_RandomForestClassifier__max_depth__type"].iloc[0])  # max_depth=None
+
+
+# --------------------------------------------------------------------------
+# #16: the search range leaves out what costs minutes for nothing; the legal range keeps it
+# --------------------------------------------------------------------------
+EXPENSIVE = [
+    ("GradientBoostingClassifier", {"max_depth": None, "n_estimators": 1000}),
+    ("HistGradientBoostingClassifier", {"max_iter": 5000, "early_stopping": False}),
+    ("SVC", {"kernel": "linear", "C": 32768.0}),
+    ("LinearSVC", {"C": 32768.0}),
+    ("AdaBoostClassifier", {"n_estimators": 1000, "estimator__max_depth": 10}),
+    ("MLPClassifier", {"hidden_layer_sizes": [512, 512, 512, 512, 512]}),
+    ("RandomForestClassifier", {"n_estimators": 2000}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), EXPENSIVE)
+def test_expensive_regions_stay_valid_and_replayable_but_are_not_sampled(name, params):
+    checked = space.validate_params(name, params)  # a knowledge-base run outside the search range
+    back = space.from_trial_params(space.to_trial_params(name, checked))[1]
+    assert {key: back.get(key) for key in checked} == checked
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(150):
+        trial = study.ask()
+        _, sampled = space.suggest(trial, [name])
+        study.tell(trial, 0.0)
+        for key, value in checked.items():
+            if key not in sampled or isinstance(value, str):
+                continue
+            got = sampled[key]
+            if value is None or isinstance(value, bool):
+                assert got is not value, (key, sampled)
+            elif isinstance(value, tuple):
+                assert len(got) <= 3 and max(got) <= 256, sampled
+            else:
+                assert got < value, (key, sampled)
+
+
+def test_default_search_algorithms_are_seven_strong_families():
+    for task in ("binary", "multiclass", "regression"):
+        names = space.default_search_algorithms(task)
+        assert len(names) == 7 and set(names) <= set(space.algorithms_for(task))
+        assert {space.get_algorithm(n).preprocessing for n in names} == {"native", "tree", "scale"}
+    with pytest.raises(InvalidParamsError, match="'ranking' is not one of"):
+        space.default_search_algorithms("ranking")

@@ -77,6 +77,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTre
 from sklearn.utils import check_array
 
 from metalearn.exceptions import InvalidParamsError, UnknownAlgorithmError
+from metalearn.tasks import task_family
 
 __all__ = [
     "Param",
@@ -88,6 +89,7 @@ __all__ = [
     "validate_params",
     "default_params",
     "default_portfolio",
+    "default_search_algorithms",
     "make_pipeline",
     "make_preprocessor",
     "suggest",
@@ -311,7 +313,7 @@ def _tree_params(criteria, max_features_default, classification):
 
 def _forest_params(criteria, max_features_default, bootstrap_default, classification):
     return (
-        _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=1024),
+        _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=512),
         _c("criterion", criteria, criteria[0]),
         _i("max_depth", 1, 1000, None, log=True, choices=(None,), shi=64),
         _i("min_samples_split", 2, 10000, 2, log=True, shi=64, fraction=True),
@@ -337,9 +339,10 @@ def _gb_params(losses, classification):
         # "exponential" is for binary tasks only: accepted, not searched
         _c("loss", losses, losses[0], search=not classification),
         _f("learning_rate", 0.0001, 10.0, 0.1, log=True, slo=0.005, shi=1.0),
-        _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=1024),
+        _i("n_estimators", 1, 10000, 100, log=True, slo=16, shi=512),
         _f("subsample", 0.01, 1.0, 1.0, slo=0.3),
-        _i("max_depth", 1, 1000, 3, log=True, choices=(None,), shi=16),
+        # unlimited depth: minutes per fit for nothing (boosting wants shallow trees); valid, not sampled
+        _i("max_depth", 1, 1000, 3, log=True, choices=(None,), shi=12, unsearched=(None,)),
         _i("min_samples_split", 2, 10000, 2, log=True, shi=64, fraction=True),
         _i("min_samples_leaf", 1, 10000, 1, log=True, shi=64, fraction=True),
         _f("max_features", 0.0001, 1.0, None, choices=_MAX_FEATURES_SPECIALS, slo=0.05, int_ok=False),
@@ -366,14 +369,15 @@ def _hgb_params(losses, classification):
     return (
         _c("loss", losses, losses[0], search=len(losses) > 1 and not classification),
         _f("learning_rate", 0.0001, 10.0, 0.1, log=True, slo=0.005, shi=1.0),
-        _i("max_iter", 1, 100000, 100, log=True, slo=16, shi=2048),
+        _i("max_iter", 1, 100000, 100, log=True, slo=16, shi=1024),
         _i("max_leaf_nodes", 2, 100000, 31, log=True, choices=(None,), shi=256),
         _i("max_depth", 1, 1000, None, log=True, choices=(None,), shi=32),
         _i("min_samples_leaf", 1, 100000, 20, log=True, shi=200),
         _f("l2_regularization", 0.0, 10000.0, 0.0, search=False),
         _f("max_features", 0.0001, 1.0, 1.0, slo=0.1),
         _i("max_bins", 2, 255, 255, search=False),
-        _c("early_stopping", ("auto", True, False), "auto"),
+        # False with many iterations costs minutes on small data: the search keeps early stopping possible
+        _c("early_stopping", ("auto", True, False), "auto", unsearched=(False,)),
         _fixed_int("n_iter_no_change", 1, 10**6, 10),
         _fixed_float("validation_fraction", 0.0001, 0.9999, 0.1, choices=(None,)),
         _fixed_float("tol", 0.0, None, 1e-7),
@@ -387,10 +391,10 @@ def _hgb_params(losses, classification):
 def _adaboost_params(losses, depth):
     """AdaBoost's parameters; ``depth`` is scikit-learn's default depth of its base tree."""
     return (
-        _i("n_estimators", 1, 10000, 50, log=True, slo=16, shi=1024),
+        _i("n_estimators", 1, 10000, 50, log=True, slo=16, shi=500),
         _f("learning_rate", 1e-6, 100.0, 1.0, log=True, slo=0.01, shi=2.0),
         *((_c("loss", losses, losses[0]),) if losses else ()),
-        _i("estimator__max_depth", 1, 1000, depth, log=True, shi=10),
+        _i("estimator__max_depth", 1, 1000, depth, log=True, shi=6),
         _SEED,
     )
 
@@ -410,7 +414,8 @@ def _knn_params():
 def _mlp_params(classification):
     losses = () if classification else (_c("loss", ("squared_error", "poisson"), "squared_error", search=False),)
     return (
-        Param("hidden_layer_sizes", "int_tuple", 1, 10000, True, (), (100,), True, 8, 512, (), True, (1, 10)),
+        Param("hidden_layer_sizes", "int_tuple", 1, 10000, True, (), (100,), True, 8, 256, (), True, (1, 10),
+              search_length=(1, 3)),
         _c("activation", ("identity", "logistic", "tanh", "relu"), "relu"),
         _f("alpha", 0.0, 1000.0, 0.0001, log=True, slo=1e-7, shi=1.0),
         _f("learning_rate_init", 1e-7, 10.0, 0.001, log=True, slo=1e-4, shi=0.5),
@@ -437,7 +442,10 @@ def _mlp_params(classification):
 
 
 _KERNELS = ("linear", "poly", "rbf", "sigmoid")
-_C_SVM = _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=32768.0)
+#: kernel SVMs: C up to 2**10 (libsvm's fit time grows with C; 2**15 took minutes on a linear kernel)
+_C_SVM = _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=1024.0)
+#: liblinear (LinearSVC, LinearSVR): C up to 100, beyond which it rarely converges within max_iter
+_C_LIBLINEAR = _f("C", 1e-6, 1e6, 1.0, log=True, slo=0.03125, shi=100.0)
 
 
 def _liblinear_params(max_iter):
@@ -716,7 +724,7 @@ _CLASSIFICATION = (
         "classification",
         LinearSVC,
         (
-            _C_SVM,
+            _C_LIBLINEAR,
             _c("penalty", ("l2", "l1"), "l2", search=False),
             _c("loss", ("squared_hinge", "hinge"), "squared_hinge", search=False),
             _c("dual", ("auto", True, False), "auto", search=False),
@@ -885,7 +893,7 @@ _REGRESSION = (
         "regression",
         LinearSVR,
         (
-            _C_SVM,
+            _C_LIBLINEAR,
             _f("epsilon", 0.0, 1e6, 0.0, shi=1.0),
             _c("loss", ("epsilon_insensitive", "squared_epsilon_insensitive"), "epsilon_insensitive"),
             _c("dual", ("auto", True, False), "auto", search=False),
@@ -957,13 +965,7 @@ def _show(value: Any) -> str:
 
 
 def _family(task: str) -> str:
-    if task in ("binary", "multiclass", "classification"):
-        return "classification"
-    if task == "regression":
-        return "regression"
-    raise InvalidParamsError(
-        f"unknown task {task!r}; use 'binary', 'multiclass', 'classification' or 'regression'"
-    )
+    return task_family(task, error=InvalidParamsError)
 
 
 def get_algorithm(name: str) -> AlgorithmSpec:
@@ -1155,6 +1157,36 @@ def default_params(name: str) -> dict:
         if p.search and _active(p, values):
             values[p.name] = p.default
     return values
+
+
+#: The strong families a search tries by default (see :func:`default_search_algorithms`).
+_SEARCH_DEFAULTS = MappingProxyType(
+    {
+        "classification": (
+            "HistGradientBoostingClassifier", "RandomForestClassifier", "ExtraTreesClassifier",
+            "LogisticRegression", "SVC", "KNeighborsClassifier", "MLPClassifier",
+        ),
+        "regression": (
+            "HistGradientBoostingRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
+            "Ridge", "SVR", "KNeighborsRegressor", "MLPRegressor",
+        ),
+    }
+)
+
+
+def default_search_algorithms(task: str) -> tuple:
+    """A small set of strong, diverse algorithms for a search to sample from.
+
+    Seven families (histogram gradient boosting, random forest, extra trees, a regularised
+    linear model, a kernel SVM, nearest neighbours, a neural network), so a search of 50
+    trials is not spread over 22 families; :func:`algorithms_for` lists them all.
+
+    >>> default_search_algorithms("binary")[:3]
+    ('HistGradientBoostingClassifier', 'RandomForestClassifier', 'ExtraTreesClassifier')
+    >>> len(default_search_algorithms("regression"))
+    7
+    """
+    return _SEARCH_DEFAULTS[_family(task)]
 
 
 def default_portfolio(task: str, n: int = 8) -> list:
