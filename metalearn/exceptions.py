@@ -29,6 +29,7 @@ __all__ = [
     "KBError",
     "KBSchemaError",
     "KBCorruptError",
+    "KBReadOnlyError",
     "KBContentError",
     "ConfigurationError",
     "UnknownAlgorithmError",
@@ -92,6 +93,10 @@ class KBSchemaError(KBError):
 
 class KBCorruptError(KBError):
     """The knowledge base file is not a readable SQLite database."""
+
+
+class KBReadOnlyError(KBError):
+    """The knowledge base was opened read-only (or cannot be written) and a write was asked."""
 
 
 class KBContentError(KBError, ValueError):

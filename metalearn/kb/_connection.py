@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from metalearn.exceptions import KBContentError, KBCorruptError, KBError, KBSchemaError
+from metalearn.exceptions import KBContentError, KBCorruptError, KBError, KBReadOnlyError, KBSchemaError
 from metalearn.kb._locate import find_seed, resolve_path
 from metalearn.kb._schema import SCHEMA_VERSION, migrate, schema_version
 from metalearn.kb._seed import import_seed
@@ -34,6 +34,48 @@ def quote_path(path: Path | str) -> str:
 
 def rebuild_hint(path: Path) -> str:
     return f"rebuild it with `metalearn kb init --from-seed --force --kb {quote_path(path)}`"
+
+
+#: How to go on when a KB cannot be written (said by every read-only error).
+READ_ONLY_FIX = "pass --no-write-back (Python: write_back=False) to leave it unchanged, or give a writable KB with --kb PATH"
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the KB file ``path`` and its directory (SQLite's -wal and -shm files)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def readonly_uri(path: Path, *, immutable: bool = False) -> str:
+    """The SQLite URI opening ``path`` read-only; ``immutable`` also skips locking and the -shm file."""
+    return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def passes_quick_check(path: Path) -> bool:
+    """Whether SQLite reads ``path`` as an intact database (``PRAGMA quick_check``, a subset of integrity_check).
+
+    Asked before any message suggests rebuilding: a file that passes is never called corrupt.
+    """
+    try:
+        conn = sqlite3.connect(readonly_uri(path, immutable=True), uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def unreadable(path: Path, exc: BaseException, *, doing: str = "read") -> KBError:
+    """The error for a KB file SQLite failed on; a rebuild is suggested only for a file failing quick_check."""
+    text = str(exc)
+    if passes_quick_check(path):
+        if not writable(path) or "readonly" in text or "read-only" in text or "unable to open" in text:
+            return KBReadOnlyError(f"KB {path} cannot be written ({text}): {READ_ONLY_FIX}")
+        return KBError(f"KB {path} cannot be {doing} ({text}); the file itself is intact: check its permissions "
+                       f"and free disk space, or retry")
+    return KBCorruptError(f"KB {path} cannot be {doing} ({text}): {rebuild_hint(path)}")
 
 
 # --- files ------------------------------------------------------------------
@@ -60,14 +102,29 @@ def check_file(path: Path) -> None:
     wal_pending = wal.exists() and wal.stat().st_size > 0  # pages may be in the WAL until a checkpoint
     if not wal_pending and page_size and (
         size % page_size or (header_count_valid and page_count and size < page_size * page_count)
-    ):
+    ) and not passes_quick_check(path):
         expected = page_size * page_count if header_count_valid else "a multiple of %d" % page_size
         raise KBCorruptError(f"KB {path} is truncated ({size} bytes, expected {expected}): {rebuild_hint(path)}")
 
 
-def connect(path: Path, timeout: float) -> sqlite3.Connection:
-    """Open ``path`` (a checked file) and verify it is a KB of our schema version."""
-    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+def connect(path: Path, timeout: float, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open ``path`` (a checked file) and verify it is a KB of our schema version.
+
+    ``readonly`` opens it with SQLite's ``mode=ro`` (``immutable=1`` when the
+    directory holds no -shm file and cannot get one) and changes no setting of
+    the file (no ``PRAGMA journal_mode``).
+    """
+    if readonly:
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # a WAL file without a -shm in a directory that cannot be written
+            conn.close()
+            conn = sqlite3.connect(readonly_uri(path, immutable=True), uri=True, timeout=timeout,
+                                   isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
         version = schema_version(conn)
         if version is None:
@@ -85,15 +142,16 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
                 f"KB {path} has schema version {version}, older than this metalearn uses ({SCHEMA_VERSION}): "
                 f"run `metalearn kb upgrade --kb {quote_path(path)}`"
             )
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA journal_size_limit = {_WAL_KEEP_BYTES}")  # a WAL grown by bulk writes shrinks back
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA journal_size_limit = {_WAL_KEEP_BYTES}")  # a WAL grown by bulk writes shrinks back
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise KBError(f"KB {path} is locked by another process (waited {timeout:g} s): retry later") from exc
-        raise KBCorruptError(f"KB {path} cannot be read ({exc}): {rebuild_hint(path)}") from exc
+        raise unreadable(path, exc) from exc
     except BaseException:
         conn.close()
         raise
@@ -188,7 +246,7 @@ def upgrade_kb(path: str | os.PathLike | None = None, *, timeout: float = 30.0) 
             )
         return old, migrate(conn)
     except sqlite3.DatabaseError as exc:
-        raise KBCorruptError(f"KB {path} cannot be upgraded ({exc}): {rebuild_hint(path)}") from exc
+        raise unreadable(path, exc, doing="upgraded") from exc
     finally:
         conn.close()
 
@@ -235,10 +293,10 @@ def translate(method):
                     f"KB {self.path} is locked by another process (waited {self._timeout:g} s): retry later"
                 ) from exc
             if "readonly" in text or "read-only" in text:
-                raise KBError(f"KB {self.path} is read-only: give a writable KB with --kb PATH") from exc
+                raise KBReadOnlyError(f"KB {self.path} cannot be written ({text}): {READ_ONLY_FIX}") from exc
             raise KBError(f"KB {self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
-            raise KBCorruptError(f"KB {self.path} cannot be read ({exc}): {rebuild_hint(self.path)}") from exc
+            raise unreadable(self.path, exc) from exc
 
     return wrapper
 
@@ -271,10 +329,11 @@ def int_id(value: Any, name: str) -> int:
 class Connection:
     """The open SQLite connection of a KB and the transaction and lookup helpers every table family uses."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float = 30.0) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float = 30.0, *, readonly: bool = False) -> None:
         self._conn = conn
         self._path = path
         self._timeout = timeout
+        self._readonly = readonly
         self._cache_changes = 0  # rows this connection wrote to the KB's caches (see change_token)
 
     # -- opening and closing ---------------------------------------------------
@@ -286,6 +345,7 @@ class Connection:
         create: str | bool = "seed",
         seed_dir: str | os.PathLike | None = None,
         timeout: float = 30.0,
+        readonly: bool | None = None,
     ) -> "Connection":
         """Open the KB at ``path`` (default: ``$METALEARN_KB``, else the per-user data directory).
 
@@ -300,6 +360,11 @@ class Connection:
             A seed directory to use instead of the shipped one.
         timeout : float
             Seconds to wait for another process's write lock.
+        readonly : bool, optional
+            Open without ever writing (SQLite ``mode=ro``; the KB's caches are
+            then computed but not stored, and every write raises
+            :class:`~metalearn.exceptions.KBReadOnlyError`). Default: read-only
+            exactly when this process cannot write the file or its directory.
         """
         if create not in ("seed", "empty", False):
             raise KBError(f"create={create!r} is not one of 'seed', 'empty', False")
@@ -309,7 +374,14 @@ class Connection:
                 raise KBError(f"KB {path} does not exist: create it with `metalearn kb init --kb {quote_path(path)}`")
             create_kb(path, from_seed=create == "seed", seed_dir=seed_dir)
         check_file(path)
-        return cls(connect(path, timeout), path, timeout)
+        if readonly is None:
+            readonly = not writable(path)
+        return cls(connect(path, timeout, readonly=bool(readonly)), path, timeout, readonly=bool(readonly))
+
+    @property
+    def readonly(self) -> bool:
+        """Whether this KB was opened read-only (see :meth:`open`)."""
+        return self._readonly
 
     @property
     def path(self) -> Path:
@@ -332,6 +404,8 @@ class Connection:
     @contextmanager
     def _write(self, *, check_foreign_keys: bool = True) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction; ``check_foreign_keys=False`` when the caller checks every reference."""
+        if self._readonly:
+            raise KBReadOnlyError(f"KB {self._path} is open read-only: {READ_ONLY_FIX}")
         conn = self._conn
         if not check_foreign_keys:
             conn.execute("PRAGMA foreign_keys = OFF")  # only effective outside a transaction

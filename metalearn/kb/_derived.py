@@ -99,6 +99,8 @@ class Derived:
             offset += value.nbytes
         header = json.dumps({"info": info, "arrays": entries}, separators=(",", ":")).encode("utf-8")
         blob = len(header).to_bytes(8, "little") + header + b"".join(chunks)
+        if self._readonly:
+            return False
         conn = self._conn
         conn.execute("PRAGMA busy_timeout = 0")  # a writer holds the lock: skip rather than wait
         before = conn.total_changes
@@ -127,6 +129,8 @@ class Derived:
         generation's other parts (e.g. other metrics) stay. A read-only, busy or
         full KB is left as it is: the cache is only an optimisation.
         """
+        if self._readonly:
+            return
         conn = self._conn
         conn.execute("PRAGMA busy_timeout = 0")  # a writer holds the lock: skip rather than wait
         before = conn.total_changes
