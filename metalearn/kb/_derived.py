@@ -60,8 +60,13 @@ class Derived:
         """
         import numpy as np
 
-        row = self._conn.execute("SELECT data FROM runs_matrix WHERE part = ?", (f"derived:{name}:{key}",)).fetchone()
-        if row is None:
+        conn = self._conn
+        row = conn.execute(
+            "SELECT data, generation = (SELECT value FROM kb_state WHERE key = 'runs_generation') "
+            "FROM runs_matrix WHERE part = ?",
+            (f"derived:{name}:{key}",),
+        ).fetchone()
+        if row is None or not row[1] or not isinstance(row[0], bytes):  # absent, stale or not a blob: a miss
             return None
         data = bytes(row[0])
         try:
@@ -74,7 +79,7 @@ class Derived:
                     return None
                 arrays[array_name] = np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape)
             return arrays, header.get("info")
-        except (ValueError, TypeError, KeyError):  # not what store_derived writes: a miss, recomputed
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):  # not what store_derived writes: a miss, recomputed
             return None
 
     @translate

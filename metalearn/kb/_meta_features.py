@@ -179,14 +179,24 @@ class MetaFeatures:
             wide = None
             cached = False
             if "index" in rowids and "columns" in rowids:
-                names = json.loads(part("columns").decode("utf-8"))
-                if all(f"column:{name}" in rowids for name in names):
-                    ids = np.frombuffer(part("index"), dtype="<i8")
-                    matrix = np.empty((len(ids), len(names)), dtype="float64", order="F")  # columns contiguous
-                    for j, name in enumerate(names):
-                        matrix[:, j] = np.frombuffer(part(f"column:{name}"), dtype="<f8")
-                    wide = pd.DataFrame(matrix, index=pd.Index(ids.copy(), name="dataset_id"), columns=names)
-                    cached = True
+                # a hint, never authority: a part that does not decode (non-UTF-8 or non-JSON names, a blob
+                # whose length is not a multiple of 8 or not one value per dataset) is a miss, rebuilt below
+                try:
+                    names = json.loads(part("columns").decode("utf-8"))
+                    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+                        raise ValueError("column names are not a list of strings")
+                    if all(f"column:{name}" in rowids for name in names):
+                        ids = np.frombuffer(part("index"), dtype="<i8")
+                        matrix = np.empty((len(ids), len(names)), dtype="float64", order="F")  # columns contiguous
+                        for j, name in enumerate(names):
+                            column = np.frombuffer(part(f"column:{name}"), dtype="<f8")
+                            if len(column) != len(ids):  # (a length-1 column would broadcast)
+                                raise ValueError(f"column {name} has {len(column)} values for {len(ids)} datasets")
+                            matrix[:, j] = column
+                        wide = pd.DataFrame(matrix, index=pd.Index(ids.copy(), name="dataset_id"), columns=names)
+                        cached = True
+                except (ValueError, TypeError):
+                    wide = None
             if wide is None:
                 wide = self._pivot_preferred(self._meta_features_long(None, None))
         finally:

@@ -27,6 +27,34 @@ _RUN_FIELDS = operator.attrgetter(
 )
 
 
+def decode_run_scores(parts: Mapping[str, bytes]) -> tuple | None:
+    """(dataset ids, configuration ids, scores, configurations) from the runs cache's parts, or None.
+
+    The cache is a hint: anything that does not decode to three arrays of one
+    length and a configuration for every id (non-UTF-8 or non-JSON text, a blob
+    whose length is not a multiple of 8, ...) is None, a miss rebuilt from the runs.
+    """
+    import numpy as np
+
+    try:
+        dataset_ids = np.frombuffer(parts["dataset_id"], dtype="<i8").astype(np.int64, copy=False)
+        configuration_ids = np.frombuffer(parts["configuration_id"], dtype="<i8").astype(np.int64, copy=False)
+        scores = np.frombuffer(parts["score"], dtype="<f8").astype(np.float64, copy=False)
+        configurations = {
+            int(i): (str(a), str(p)) for i, a, p in json.loads(bytes(parts["configurations"]).decode("utf-8"))
+        }
+    except (ValueError, TypeError, KeyError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return None
+    if not len(dataset_ids) == len(configuration_ids) == len(scores):
+        return None
+    known = np.fromiter(sorted(configurations), dtype=np.int64, count=len(configurations))
+    if len(configuration_ids):
+        at = np.minimum(np.searchsorted(known, configuration_ids), max(len(known) - 1, 0))
+        if not len(known) or not np.array_equal(known[at], configuration_ids):
+            return None
+    return dataset_ids, configuration_ids, scores, configurations
+
+
 class Runs:
     """KnowledgeBase methods for runs."""
 
@@ -246,15 +274,14 @@ class Runs:
                 "SELECT part, rowid FROM runs_matrix WHERE generation = ? AND part IN (?, ?, ?, ?)",
                 (generation, *(f"{metric}:{name}" for name in names)),
             ))
-            parts: dict[str, bytes] | None = None
+            decoded = None
             if len(rowids) == len(names):
                 parts = {}
                 for name in names:  # incremental blob I/O: straight from the pages into one buffer each
                     with conn.blobopen("runs_matrix", "data", rowids[f"{metric}:{name}"], readonly=True) as blob:
                         parts[name] = blob.read()
-                cached = True
-            else:
-                cached = False
+                decoded = decode_run_scores(parts)  # None when the cache does not decode: a miss
+            if decoded is None:
                 where = ("metric_id = (SELECT metric_id FROM metrics WHERE name = ?) "
                          "AND status = 'ok' AND score IS NOT NULL")
                 rows = conn.execute(
@@ -268,7 +295,7 @@ class Runs:
                 ).fetchall()
         finally:
             conn.execute("COMMIT")
-        if not cached:
+        if decoded is None:
             array = np.array(rows, dtype=[("d", "<i8"), ("c", "<i8"), ("s", "<f8")]) if rows else None
             parts = {
                 "dataset_id": b"" if array is None else np.ascontiguousarray(array["d"]).tobytes(),
@@ -278,15 +305,8 @@ class Runs:
             }
             self._write_cache("runs_matrix", generation, {f"{metric}:{k}": v for k, v in parts.items()},
                               keep_other=True)
-        return RunScores(
-            metric,
-            np.frombuffer(parts["dataset_id"], dtype="<i8").astype(np.int64, copy=False),
-            np.frombuffer(parts["configuration_id"], dtype="<i8").astype(np.int64, copy=False),
-            np.frombuffer(parts["score"], dtype="<f8").astype(np.float64, copy=False),
-            {int(i): (str(a), str(p)) for i, a, p in json.loads(parts["configurations"].decode("utf-8"))},
-            int(generation),
-        )
-
+            decoded = decode_run_scores(parts)
+        return RunScores(metric, *decoded, int(generation))
 
     @translate
     def has_run(self, dataset_id: int, configuration_id: int, metric: str, protocol: str) -> bool:
