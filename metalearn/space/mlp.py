@@ -9,7 +9,7 @@ from metalearn.space._params import (
     _VERBOSE_BOOL,
     _WARM,
     AlgorithmSpec,
-    Param,
+    IntTupleParam,
     _b,
     _c,
     _f,
@@ -22,8 +22,8 @@ from metalearn.space._params import (
 def _mlp_params(classification):
     losses = () if classification else (_c("loss", ("squared_error", "poisson"), "squared_error", search=False),)
     return (
-        Param("hidden_layer_sizes", "int_tuple", 1, 10000, True, (), (100,), True, 8, 256, (), True, (1, 10),
-              search_length=(1, 3)),
+        IntTupleParam(name="hidden_layer_sizes", low=1, high=10000, log=True, default=(100,), search_low=8,
+                      search_high=256, length=(1, 10), search_length=(1, 3)),
         _c("activation", ("identity", "logistic", "tanh", "relu"), "relu"),
         _f("alpha", 0.0, 1000.0, 0.0001, log=True, slo=1e-7, shi=1.0),
         _f("learning_rate_init", 1e-7, 10.0, 0.001, log=True, slo=1e-4, shi=0.5),

@@ -24,18 +24,14 @@ A few helper parameters carry what one value cannot:
 
 from __future__ import annotations
 
-import json
-import numbers
 import warnings
 from typing import Any, Mapping, Sequence
 
 from metalearn.exceptions import InvalidParamsError
 from metalearn.space import ALGORITHMS, Param, get_algorithm, validate_params
+from metalearn.space._params import _same_choice
 
 __all__ = ["suggest", "to_trial_params", "from_trial_params", "trial_key"]
-
-_LOG_FLOOR = {"int": 1, "float": 1e-12}
-
 
 def trial_key(algorithm: str, param: str) -> str:
     """The Optuna parameter name of an algorithm's parameter: ``"<algorithm>__<param>"``.
@@ -46,61 +42,10 @@ def trial_key(algorithm: str, param: str) -> str:
     return f"{algorithm}__{param}"
 
 
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
-        return a == b
-    return type(a) is type(b) and a == b
-
-
 def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, tuple) or isinstance(b, tuple):
         return isinstance(a, tuple) and isinstance(b, tuple) and a == b
-    return _same(a, b)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def _non_numbers(choices: Sequence) -> tuple:
-    return tuple(c for c in choices if not _is_number(c))
-
-
-def _mixes_bools_and_numbers(choices: Sequence) -> bool:
-    return any(isinstance(c, bool) for c in choices) and any(_is_number(c) for c in choices)
-
-
-def _encode(value: Any, choices: Sequence) -> Any:
-    """Optuna choices are None, bool, int, float or str; ``True`` and ``1`` would collide: JSON then."""
-    if isinstance(value, tuple) or _mixes_bools_and_numbers(choices):
-        return json.dumps(list(value) if isinstance(value, tuple) else value)
-    return value
-
-
-def _ask_choice(trial, key: str, choices: Sequence) -> Any:
-    encoded = [_encode(c, choices) for c in choices]
-    picked = trial.suggest_categorical(key, encoded)
-    for choice, code in zip(choices, encoded):
-        if _same(picked, code):
-            return choice
-    raise InvalidParamsError(f"Optuna value {picked!r} of {key!r} is not one of {list(choices)!r}")
-
-
-def _ask_number(trial, key: str, p: Param, low, high, log: bool):
-    integer = p.kind in ("int", "int_tuple")
-    if log and low <= 0:
-        low = _LOG_FLOOR["int" if integer else "float"]
-    if integer:
-        return int(trial.suggest_int(key, int(low), int(high), log=log))
-    return float(trial.suggest_float(key, float(low), float(high), log=log))
-
-
-def _ask_fixed_number(trial, key: str, p: Param, value):
-    return _ask_number(trial, key, p, value, value, False)
+    return _same_choice(a, b)
 
 
 def _given(trial, given: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -122,38 +67,8 @@ def _given(trial, given: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return {}
 
 
-def _suggest_param(trial, key: str, p: Param, given: Mapping[str, Any]) -> Any:
-    """Ask Optuna for one parameter (see the module docstring for the names)."""
-    if p.kind == "const":
-        return p.default
-    if p.kind == "int_tuple":
-        if not p.search and f"{key}__layers" not in given:
-            return p.default
-        lengths = p.search_length or p.length
-        layers = trial.suggest_int(f"{key}__layers", lengths[0], lengths[1])
-        low, high = p.bounds
-        return tuple(_ask_number(trial, f"{key}__{i + 1}", p, low, high, p.log) for i in range(layers))
-    if f"{key}__fixed" in given:
-        return _ask_choice(trial, f"{key}__fixed", _non_numbers(p.choices))
-    if p.kind in ("categorical", "bool"):
-        if p.search:
-            return _ask_choice(trial, key, p.searched_choices)
-        return _ask_choice(trial, key, p.choices) if key in given else p.default
-    if f"{key}__fraction" in given:
-        return float(trial.suggest_float(f"{key}__fraction", given[f"{key}__fraction"], given[f"{key}__fraction"]))
-    if not p.search:
-        return _ask_fixed_number(trial, key, p, given[key]) if key in given else p.default
-    specials = _non_numbers(p.searched_choices)
-    if specials:
-        picked = _ask_choice(trial, f"{key}__type", specials + (p.kind,))
-        if not (isinstance(picked, str) and picked == p.kind and not any(_same(picked, s) for s in specials)):
-            return picked
-    low, high = p.bounds
-    return _ask_number(trial, key, p, low, high, p.log)
-
-
 def _active(p: Param, values: Mapping[str, Any]) -> bool:
-    return all(any(_same(values.get(other), v) for v in allowed) for other, allowed in p.condition)
+    return all(any(_same_choice(values.get(other), v) for v in allowed) for other, allowed in p.condition)
 
 
 def suggest(trial, algorithms: Sequence[str], *, given: Mapping[str, Any] | None = None) -> tuple[str, dict]:
@@ -206,7 +121,7 @@ def suggest(trial, algorithms: Sequence[str], *, given: Mapping[str, Any] | None
         warnings.filterwarnings("ignore", message=r"The value .* is out of the range")
         for p in spec.params:
             if _active(p, values):
-                values[p.name] = _suggest_param(trial, trial_key(name, p.name), p, fixed)
+                values[p.name] = p.suggest(trial, trial_key(name, p.name), fixed)
     return name, {
         p.name: values[p.name]
         for p in spec.params
@@ -234,29 +149,9 @@ def to_trial_params(name: str, params: Mapping[str, Any] | None) -> dict:
         if not _active(p, active):
             continue
         value = active[p.name] = values[p.name]
-        key = trial_key(name, p.name)
-        if p.kind == "const" or (not p.search and _equal(value, p.default)):
+        if not p.search and _equal(value, p.default):
             continue
-        if p.kind == "int_tuple":
-            out[f"{key}__layers"] = len(value)
-            out.update({f"{key}__{i + 1}": width for i, width in enumerate(value)})
-        elif p.kind in ("categorical", "bool"):
-            if p.search and not any(_same(value, c) for c in p.searched_choices):
-                out[f"{key}__fixed"] = _encode(value, _non_numbers(p.choices))
-            else:
-                out[key] = _encode(value, p.choices)
-        elif not _is_number(value):
-            specials = _non_numbers(p.searched_choices)
-            if p.search and any(_same(value, s) for s in specials):
-                out[f"{key}__type"] = _encode(value, specials + (p.kind,))
-            else:
-                out[f"{key}__fixed"] = _encode(value, _non_numbers(p.choices))
-        elif p.kind == "int" and isinstance(value, float):  # a fraction of the rows
-            out[f"{key}__fraction"] = value
-        else:
-            if p.search and _non_numbers(p.searched_choices):
-                out[f"{key}__type"] = p.kind
-            out[key] = value
+        out.update(p.encode(trial_key(name, p.name), value))
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from metalearn.exceptions import InvalidParamsError, UnknownAlgorithmError
 from metalearn.space import bayes, discriminant, linear, mlp, neighbors, svm, trees
-from metalearn.space._params import AlgorithmSpec, Param, _check_value, _match_choice
+from metalearn.space._params import AlgorithmSpec, Param, _match_choice
 from metalearn.tasks import task_family
 
 #: The registry: scikit-learn class name -> :class:`AlgorithmSpec` (read-only).
@@ -132,7 +132,7 @@ def validate_params(name: str, params: Mapping[str, Any] | None) -> dict:
         )
     out = {}
     for key, value in params.items():
-        out[key] = _check_value(name, spec.param(key), value)
+        out[key] = spec.param(key).validate(value, algorithm=name)
     return out
 
 def _active(p: Param, values: Mapping[str, Any]) -> bool:
