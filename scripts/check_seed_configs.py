@@ -2,8 +2,9 @@
 
 The unit test (tests/test_space.py) fits a covering sample; this script fits them all
 (kb/seed/configurations.csv.gz and the project's own kb/seed/metalearn-configurations.csv.gz)
-and prints how many ran, how long they took, each failure, and every FutureWarning or
-DeprecationWarning the installed scikit-learn gave (what a later version will break).
+and prints how many ran, how long they took, each failure, every FutureWarning or
+DeprecationWarning the installed scikit-learn gave (what a later version will break), and
+how many distinct estimators they are once canonicalized (metalearn.space.canonical_config).
 
     /work/venv/bin/python scripts/check_seed_configs.py [--rows 100]
 """
@@ -42,6 +43,8 @@ def main() -> None:
     seed = ROOT / "kb" / "seed"
     configs = pd.concat([pd.read_csv(seed / "configurations.csv.gz"), pd.read_csv(seed / "metalearn-configurations.csv.gz")])
     configs = configs.drop_duplicates(["algorithm", "params"])
+    forms = (space.canonical_config(r.algorithm, json.loads(r.params)) for r in configs.itertuples())
+    canonical = {(name, json.dumps(params, sort_keys=True)) for name, params in forms}
     penguins = _frame("penguins.csv", "species", 10_000)
     keep = (penguins[1] != "Chinstrap").to_numpy()  # binary: liblinear and the exponential loss need it
     classification = penguins[0][keep].iloc[: args.rows], penguins[1][keep].iloc[: args.rows]
@@ -64,7 +67,8 @@ def main() -> None:
             if issubclass(w.category, (FutureWarning, DeprecationWarning)):
                 deprecations[(row.algorithm, f"{w.category.__name__}: {' '.join(str(w.message).split())[:160]}")] += 1
         times[row.algorithm] += time.perf_counter() - t0
-    print(f"{len(configs)} distinct configurations, {len(configs) - len(failures)} ran, "
+    print(f"{len(configs)} distinct configurations ({len(canonical)} distinct estimators once canonicalized), "
+          f"{len(configs) - len(failures)} ran, "
           f"{len(failures)} failed, {time.perf_counter() - start:.1f} s ({args.rows} rows)")
     for name, seconds in times.most_common(5):
         print(f"  slowest algorithms: {name} {seconds:.1f} s total")
