@@ -627,3 +627,41 @@ def test_default_search_algorithms_are_seven_strong_families():
         assert {space.get_algorithm(n).preprocessing for n in names} == {"native", "tree", "scale"}
     with pytest.raises(InvalidParamsError, match="'ranking' is not one of"):
         space.default_search_algorithms("ranking")
+
+
+# --------------------------------------------------------------------------
+# Typed parameters: keyword-only records, each kind validating and encoding itself
+# --------------------------------------------------------------------------
+def test_typed_parameters_are_keyword_only_and_validate_by_kind():
+    from metalearn.space._params import Choice, Const, Flag, FloatParam, IntParam, IntTupleParam, Param
+
+    with pytest.raises(TypeError):
+        IntParam("degree", 0, 100)  # keyword arguments only
+    with pytest.raises(TypeError):
+        Param(name="abstract")  # the contract is abstract
+    depth = IntParam(name="max_depth", low=1, high=64, default=None, choices=(None,))
+    assert depth.validate(8.0, algorithm="A") == 8 and depth.validate(None, algorithm="A") is None
+    with pytest.raises(InvalidParamsError, match=r"^A: parameter 'max_depth' = 0 is out of range; use an integer in \[1, 64\] or one of null$"):
+        depth.validate(0, algorithm="A")
+    rate = FloatParam(name="max_features", low=0.0001, high=1.0, int_ok=False)
+    with pytest.raises(InvalidParamsError, match="is an integer"):
+        rate.validate(1, algorithm="A")
+    assert Choice(name="kernel", choices=("rbf", "linear")).validate("linear", algorithm="A") == "linear"
+    with pytest.raises(InvalidParamsError, match="'kernel' = 'poly' is not allowed; use one of 'rbf', 'linear'"):
+        Choice(name="kernel", choices=("rbf", "linear")).validate("poly", algorithm="A")
+    with pytest.raises(InvalidParamsError, match="= 1 is not a boolean; use true or false"):
+        Flag(name="shrinking", default=True).validate(1, algorithm="A")
+    with pytest.raises(InvalidParamsError, match="= 2 is not allowed; use 1"):
+        Const(name="k", default=1).validate(2, algorithm="A")
+    layers = IntTupleParam(name="h", low=1, high=10, length=(1, 2))
+    assert layers.validate([3.0, 4], algorithm="A") == (3, 4)
+    with pytest.raises(InvalidParamsError, match="wrong length"):
+        layers.validate([1, 2, 3], algorithm="A")
+    # each kind writes the Optuna parameters its suggest reads back
+    assert depth.encode("A__max_depth", None) == {"A__max_depth__type": None}
+    assert depth.encode("A__max_depth", 8) == {"A__max_depth__type": "int", "A__max_depth": 8}
+    assert layers.encode("A__h", (3, 4)) == {"A__h__layers": 2, "A__h__1": 3, "A__h__2": 4}
+    assert Const(name="k", default=1).encode("A__k", 1) == {}
+    for p, value in [(depth, None), (depth, 8), (layers, (3, 4)), (rate, 0.5)]:
+        flat = p.encode("A__x", value)
+        assert p.suggest(optuna.trial.FixedTrial(flat), "A__x", flat) == value
