@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any, Iterable, Mapping
 
 from metalearn._canonical import canonical_json, config_hash
@@ -49,6 +50,81 @@ def validate_configuration(algorithm: str, params_json: str, *, where: str = "")
     return algorithm, params
 
 
+# --- one configuration per estimator -------------------------------------------
+def canonical_configuration(algorithm: str, params: Mapping[str, Any] | None) -> tuple[str, str, str]:
+    """``(algorithm, params JSON, config_hash)`` of the canonical form (:func:`metalearn.space.canonical_config`).
+
+    Every writer of configurations (add_configuration, the seed and OpenML
+    importers) stores this form, so equal estimators are one row. Raises
+    UnknownAlgorithmError / InvalidParamsError as ``canonical_config``.
+    """
+    from metalearn import space  # imported here: space imports scikit-learn
+
+    name, canonical = space.canonical_config(algorithm, params)
+    try:
+        text = canonical_json(canonical)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParamsError(f"parameters of {name} cannot be stored as JSON ({exc})") from None
+    return name, text, config_hash(name, canonical)
+
+
+def duplicate_configurations(conn: sqlite3.Connection) -> dict[str, tuple[str, str, list[int]]]:
+    """Stored configurations grouped by canonical form: {config_hash: (algorithm, params JSON, ids)}.
+
+    Rows whose form cannot be computed (unknown algorithm, invalid or malformed
+    parameters) are left out: ``check`` reports them as such.
+    """
+    groups: dict[str, tuple[str, str, list[int]]] = {}
+    for configuration_id, algorithm, text in conn.execute(
+        "SELECT c.configuration_id, a.name, c.params FROM configurations c "
+        "JOIN algorithms a ON a.algorithm_id = c.algorithm_id ORDER BY c.configuration_id"
+    ):
+        try:
+            name, canonical_text, identity = canonical_configuration(algorithm, json.loads(text))
+        except (MetaLearnError, TypeError, ValueError):
+            continue
+        groups.setdefault(identity, (name, canonical_text, []))[2].append(configuration_id)
+    return groups
+
+
+def merge_configurations(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Make every stored configuration canonical and merge those of one estimator (inside the caller's transaction).
+
+    Rule: of the rows with one canonical form, the lowest ``configuration_id``
+    (the first stored; its source stays the configuration's provenance) is
+    kept and rewritten in canonical form; the runs of the others are
+    re-pointed to it and the others deleted. No run is lost or merged: each
+    keeps its own source, score and protocol (the runs' only unique key,
+    OpenML run id and metric, does not involve the configuration, so
+    re-pointing cannot collide). Returns the configuration counts (before, after).
+    """
+    before = conn.execute("SELECT count(*) FROM configurations").fetchone()[0]
+    groups = duplicate_configurations(conn)
+    merged = [(ids[0], ids[1:]) for _, _, ids in groups.values() if len(ids) > 1]
+    for keep, others in merged:
+        conn.execute("UPDATE runs SET configuration_id = ? WHERE configuration_id IN (SELECT value FROM json_each(?))",
+                     (keep, json.dumps(others)))
+        conn.execute("DELETE FROM configurations WHERE configuration_id IN (SELECT value FROM json_each(?))",
+                     (json.dumps(others),))
+    stale = []
+    current = {cid: (name, text, identity) for cid, name, text, identity in conn.execute(
+        "SELECT c.configuration_id, a.name, c.params, c.config_hash FROM configurations c "
+        "JOIN algorithms a ON a.algorithm_id = c.algorithm_id")}
+    for identity, (name, text, ids) in groups.items():
+        if current[ids[0]] != (name, text, identity):
+            stale.append((ids[0], name, text, identity))
+    # two steps, so that no row ever holds a hash another row still holds
+    conn.executemany("UPDATE configurations SET config_hash = ? WHERE configuration_id = ?",
+                     [(f"merging:{cid}", cid) for cid, _, _, _ in stale])
+    for cid, name, text, identity in stale:
+        row = conn.execute("SELECT algorithm_id FROM algorithms WHERE name = ?", (name,)).fetchone()
+        algorithm_id = row[0] if row else conn.execute("INSERT INTO algorithms (name) VALUES (?)", (name,)).lastrowid
+        conn.execute("UPDATE configurations SET algorithm_id = ?, params = ?, config_hash = ? WHERE configuration_id = ?",
+                     (algorithm_id, text, identity, cid))
+    after = conn.execute("SELECT count(*) FROM configurations").fetchone()[0]
+    return before, after
+
+
 class Configurations:
     """KnowledgeBase methods for configurations and OpenML flows."""
 
@@ -62,14 +138,16 @@ class Configurations:
     def add_configuration(
         self, algorithm: str, params: Mapping[str, Any], *, provenance: str | None = None
     ) -> ConfigurationRecord:
-        """Add a configuration (idempotent by :func:`metalearn._canonical.config_hash`)."""
+        """Add a configuration in its canonical form; return the row of that estimator (idempotent).
+
+        The form is :func:`metalearn.space.canonical_config`'s (defaults, seeds,
+        inactive branches dropped; numbers typed), so every spelling of one
+        estimator is one row. Raises UnknownAlgorithmError or InvalidParamsError
+        for a configuration the registry does not accept.
+        """
         if not isinstance(algorithm, str) or not algorithm:
             raise KBContentError(f"algorithm {algorithm!r} must be a registry name such as 'SVC'")
-        try:
-            text = canonical_json(params)
-        except (TypeError, ValueError) as exc:
-            raise InvalidParamsError(f"parameters of {algorithm} cannot be stored as JSON ({exc})") from None
-        identity = config_hash(algorithm, params)
+        algorithm, text, identity = canonical_configuration(algorithm, params)
         with self._write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO configurations (algorithm_id, params, config_hash, source_id) "
@@ -84,10 +162,13 @@ class Configurations:
 
     @translate
     def find_configuration(self, algorithm: str, params: Mapping[str, Any]) -> ConfigurationRecord | None:
-        """The stored configuration with this algorithm and parameters, or None."""
+        """The stored configuration of this estimator (any spelling, compared in canonical form), or None."""
+        try:
+            identity = canonical_configuration(algorithm, params)[2]
+        except MetaLearnError:
+            return None  # not an estimator of the registry: never stored
         row = self._conn.execute(
-            f"SELECT {self._CONFIG_COLUMNS} FROM {self._CONFIG_FROM} WHERE c.config_hash = ?",
-            (config_hash(algorithm, params),),
+            f"SELECT {self._CONFIG_COLUMNS} FROM {self._CONFIG_FROM} WHERE c.config_hash = ?", (identity,)
         ).fetchone()
         return None if row is None else ConfigurationRecord(*row)
 
@@ -120,6 +201,16 @@ class Configurations:
                     where=f"KB {self._path} configuration {record.configuration_id}",
                 )
         return records
+
+    @translate
+    def merge_configurations(self) -> tuple[int, int]:
+        """Rewrite stored configurations in canonical form, merging duplicates (see :func:`merge_configurations`).
+
+        For a KB whose rows predate a canonical rule (``kb check`` reports them
+        as duplicate estimators). One transaction; returns configuration counts (before, after).
+        """
+        with self._write() as conn:
+            return merge_configurations(conn)
 
     @translate
     def add_algorithm_flow(self, algorithm: str, flow_id: int, flow_name: str | None = None) -> None:

@@ -10,7 +10,7 @@ from metalearn._canonical import config_hash
 from metalearn.exceptions import KBError
 from metalearn.kb._schema import schema_version
 from metalearn.kb.records import CheckIssue, CheckReport, KBStats
-from metalearn.kb._configurations import configuration_problem
+from metalearn.kb._configurations import configuration_problem, duplicate_configurations
 from metalearn.kb._connection import translate
 
 #: Tables written by ``export`` (one file each), in dependency order.
@@ -116,6 +116,13 @@ class Maintenance:
             if config_hash(algorithm, original) != stored_hash:
                 issues.append(CheckIssue("configurations", configuration_id, "hash mismatch",
                                          f"config_hash {stored_hash} does not match {algorithm} {params_json[:80]}"))
+        for _, (algorithm, text, ids) in duplicate_configurations(conn).items():
+            for other in ids[1:]:
+                issues.append(CheckIssue(
+                    "configurations", other, "duplicate estimator",
+                    f"the same estimator as configuration {ids[0]} ({algorithm} {text[:80]}): merge them with "
+                    "KnowledgeBase.merge_configurations()",
+                ))
         bad_scores = conn.execute(
             "SELECT count(*), min(run_id) FROM runs WHERE status = 'ok' AND (score IS NULL OR abs(score) > 1e308)"
         ).fetchone()

@@ -622,7 +622,11 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
                     unmapped[mapped] += 1
                     continue
                 algorithm, params = mapped
-                config = kb.add_configuration(algorithm, params)
+                try:
+                    config = kb.add_configuration(algorithm, params)  # stored in canonical form
+                except (UnknownAlgorithmError, InvalidParamsError):
+                    unmapped["parameters outside the registry"] += 1
+                    continue
                 key = (config.configuration_id, scorer, protocol)
                 if key in seen or kb.has_run(record.dataset_id, config.configuration_id, scorer, protocol):
                     counts["skipped"] += 1

@@ -256,12 +256,12 @@ class Runs:
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
         ...         ds = kb.add_dataset("iris", task_type="multiclass", source="openml:61", openml_id=61)
-        ...         cfg = kb.add_configuration("SVC", {"C": 1.0})
+        ...         cfg = kb.add_configuration("SVC", {"C": 2.0})
         ...         _ = kb.add_runs([RunInput(ds.dataset_id, cfg.configuration_id, "accuracy", 0.96, "5-fold CV")])
         ...         scores = kb.run_scores("accuracy")
         ...         cached = kb.run_scores("accuracy")  # from the cache
         >>> scores.score.tolist(), cached.configurations
-        ([0.96], {1: ('SVC', '{"C":1.0}')})
+        ([0.96], {1: ('SVC', '{"C":2.0}')})
         """
         import numpy as np
 

@@ -200,12 +200,21 @@ def _m4_runs_matrix(conn: sqlite3.Connection) -> None:
         conn.execute(runs_matrix_trigger_sql(table, event)[1])
 
 
+def _m5_canonical_configurations(conn: sqlite3.Connection) -> None:
+    """One configuration per estimator: stored configurations in canonical form, duplicates merged."""
+    if conn.execute("SELECT count(*) FROM configurations").fetchone()[0]:
+        from metalearn.kb._configurations import merge_configurations  # imported here: it imports the registry
+
+        merge_configurations(conn)
+
+
 #: (version, name, function), in order. Never edit an applied migration: add a new one.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (1, "base tables", _m1_base_tables),
     (2, "indexes and views", _m2_indexes_and_views),
     (3, "meta-feature matrix cache", _m3_meta_feature_matrix),
     (4, "runs matrix cache", _m4_runs_matrix),
+    (5, "canonical configurations", _m5_canonical_configurations),
 )
 #: The schema version this metalearn writes and reads.
 SCHEMA_VERSION = MIGRATIONS[-1][0]

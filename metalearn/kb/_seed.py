@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from metalearn._canonical import canonical_json, config_hash
-from metalearn.exceptions import KBError
+from metalearn.exceptions import KBError, MetaLearnError
 from metalearn.kb._locate import SEED_FILES
 from metalearn.kb.records import RUN_STATUSES, TASK_TYPES
 
@@ -222,6 +222,8 @@ def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[s
     counts["meta_features"] = n
 
     # configurations ------------------------------------------------------
+    from metalearn.kb._configurations import canonical_configuration  # imported here: it imports the registry
+
     configs: list[tuple[str, str, str, str, int]] = []  # seed hash, algorithm, params, our hash, source
     for line, row in _rows(seed_dir / f"{prefix}configurations.csv.gz"):
         algorithm = row["algorithm"].strip()
@@ -234,8 +236,12 @@ def _import_set(conn: sqlite3.Connection, seed_dir: Path, prefix: str) -> dict[s
             text = canonical_json(params)
         except ValueError as exc:
             raise fail("configurations.csv.gz", line, f"params {row['params'][:80]!r} are not valid ({exc})") from None
-        configs.append((row["config_hash"], algorithm, text, config_hash(algorithm, params),
-                        source_of("configurations.csv.gz", line, row)))
+        try:  # one row per estimator: the canonical form (a configuration the registry refuses is kept as
+            # written, for `kb check` to report)
+            algorithm, text, ours = canonical_configuration(algorithm, params)
+        except MetaLearnError:
+            ours = config_hash(algorithm, params)
+        configs.append((row["config_hash"], algorithm, text, ours, source_of("configurations.csv.gz", line, row)))
     algorithm_ids = _name_ids(conn, "algorithms", "algorithm_id", {c[1] for c in configs})
     conn.executemany(
         "INSERT OR IGNORE INTO configurations (algorithm_id, params, config_hash, source_id) VALUES (?, ?, ?, ?)",

@@ -5,7 +5,9 @@ timeout. Its methods live in one module per concern (``_connection``: open,
 transactions, create and upgrade; ``_datasets``, ``_meta_features``,
 ``_configurations``, ``_runs``, ``_searches``; ``_derived``: the caches;
 ``_maintenance``: stats, check, export), combined here. Every write is one ``BEGIN IMMEDIATE`` transaction;
-reads return frozen records or pandas DataFrames (copies). Failures are
+reads return frozen records or pandas DataFrames (copies). Configurations are
+stored in canonical form (:func:`metalearn.space.canonical_config`: the
+linear SVC below loses its inactive ``gamma``), one row per estimator. Failures are
 :class:`~metalearn.exceptions.KBError` subclasses naming the file and the fix.
 
 >>> import tempfile, os
@@ -13,12 +15,12 @@ reads return frozen records or pandas DataFrames (copies). Failures are
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
 ...         ds = kb.add_dataset("iris", task_type="multiclass", source="openml:61", openml_id=61)
-...         cfg = kb.add_configuration("SVC", {"C": 1.0, "kernel": "rbf"})
+...         cfg = kb.add_configuration("SVC", {"C": 2, "kernel": "linear", "gamma": 0.1})
 ...         kb.add_runs([RunInput(ds.dataset_id, cfg.configuration_id, "balanced_accuracy", 0.96, "5-fold CV")])
 ...         frame = kb.runs_frame(dataset_ids=[ds.dataset_id], metric="balanced_accuracy")
 1
 >>> frame[["algorithm", "params", "score"]].to_dict("records")
-[{'algorithm': 'SVC', 'params': '{"C":1.0,"kernel":"rbf"}', 'score': 0.96}]
+[{'algorithm': 'SVC', 'params': '{"C":2.0,"kernel":"linear"}', 'score': 0.96}]
 """
 
 from __future__ import annotations
