@@ -35,7 +35,9 @@ import numpy as np
 
 from metalearn.kb import DatasetInput, KnowledgeBase, RunInput, create_kb
 
-ALGORITHMS = ["SVC", "RandomForestClassifier", "LogisticRegression", "KNeighborsClassifier", "GradientBoostingClassifier"]
+#: Algorithms with a parameter ``C`` (> 0): the configurations are ``{"C": 1 + i / 64}``, each a distinct estimator
+#: (the KB stores canonical forms, so a parameter an algorithm does not have is refused).
+ALGORITHMS = ["SVC", "LogisticRegression", "LinearSVC"]
 
 
 def build(path: Path, args, rng: np.random.Generator) -> dict:
@@ -64,7 +66,7 @@ def build(path: Path, args, rng: np.random.Generator) -> dict:
         figures["per-row datasets/s"] = n_peer / (time.perf_counter() - t0)
         figures["bulk datasets/s"] = args.datasets / figures["datasets + meta-features (s)"]
         config_ids = [
-            kb.add_configuration(ALGORITHMS[i % len(ALGORITHMS)], {"C": float(i)}).configuration_id
+            kb.add_configuration(ALGORITHMS[i % len(ALGORITHMS)], {"C": 1.0 + i / 64}).configuration_id
             for i in range(args.configurations)
         ]
         kb.meta_features_frame()  # build the cache once, as the first recommendation would
