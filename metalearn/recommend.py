@@ -51,9 +51,11 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from metalearn.exceptions import MetaLearnError, RecommendationError
+from metalearn.tasks import DEFAULT_METRIC, check_metric, task_family
 
 __all__ = [
     "Evidence",
@@ -69,7 +72,9 @@ __all__ = [
     "Neighbour",
     "RecommendationResult",
     "Recommender",
+    "RecommendationWarning",
     "recommend",
+    "registered_params",
     "forest_proximity",
     "greedy_portfolio",
     "DEFAULT_METRICS",
@@ -78,8 +83,8 @@ __all__ = [
     "UNMATCHED_FEATURES",
 ]
 
-DEFAULT_METRICS = {"classification": "balanced_accuracy", "regression": "r2"}
-"""Metric used when none is given, per task family."""
+DEFAULT_METRICS = DEFAULT_METRIC
+"""Metric used when none is given, per task family (``metalearn.tasks.DEFAULT_METRIC``, re-exported)."""
 
 RELATED_METRICS = {
     "classification": ("balanced_accuracy", "accuracy", "f1_macro", "roc_auc", "neg_log_loss"),
@@ -151,13 +156,26 @@ class Recommendation:
     rank: int
     reason: str
     configuration_id: int | None = None
+    n_datasets: int = 0
+    """How many KB datasets (in the neighbourhood's table) have a run of this configuration."""
+
+    def changed_params(self) -> dict[str, Any]:
+        """The parameters that differ from the registry's defaults of the algorithm (all of them if it
+        has none registered)."""
+        from metalearn import space
+
+        try:
+            defaults = space.default_params(self.algorithm)
+        except MetaLearnError:
+            defaults = {}
+        return {k: v for k, v in self.params.items() if k not in defaults or defaults[k] != v}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (evidence as a list of dicts)."""
         return {
             "rank": self.rank, "algorithm": self.algorithm, "params": dict(self.params),
             "expected_score": _json_float(self.expected_score), "uncertainty": _json_float(self.uncertainty),
-            "reason": self.reason, "configuration_id": self.configuration_id,
+            "reason": self.reason, "configuration_id": self.configuration_id, "n_datasets": self.n_datasets,
             "evidence": [
                 {"dataset_id": e.dataset_id, "name": e.name, "openml_id": e.openml_id,
                  "distance": _json_float(e.distance), "score": _json_float(e.score)} for e in self.evidence
@@ -193,6 +211,48 @@ class RecommendationResult:
     features_used: tuple[str, ...]
     n_datasets: int
     n_configurations: int
+
+    def to_text(self, width: int = 100, n_support: int = 3) -> str:
+        """The recommendations as a text table (what ``metalearn recommend`` prints).
+
+        One line per recommendation (rank, algorithm, expected score, how many KB datasets support
+        it), then its parameters that differ from the registry defaults, in full, wrapped between
+        parameters (never inside one), and its nearest supporting datasets with their distances
+        (``1 - forest proximity``) and scores.
+        """
+        lines = [f"{'rank':<5}{'algorithm':<36}{'expected':>14}  support"]
+        indent = " " * 5
+        for r in self.recommendations:
+            score = "n/a" if r.expected_score != r.expected_score else f"{r.expected_score:.3f}±{r.uncertainty:.3f}"
+            support = f"{r.n_datasets} dataset{'s' if r.n_datasets != 1 else ''}" if r.evidence else "registry default"
+            lines.append(f"{r.rank:<5}{r.algorithm:<36}{score:>14}  {support}")
+            changed = r.changed_params()
+            items = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+                     for k, v in changed.items()] or ["(registry defaults)"]
+            lines.extend(_wrap_items("parameters: ", items, width, indent))
+            near = [f"{e.name} (distance {e.distance:.2f}, score {e.score:.3f})" for e in r.evidence[:n_support]]
+            if near:
+                lines.extend(_wrap_items("nearest supporting datasets: ", near, width, indent))
+        return "\n".join(lines)
+
+
+def _wrap_items(label: str, items: list[str], width: int, indent: str) -> list[str]:
+    """``label`` and ``items`` joined by commas into lines of at most ``width`` characters where
+    possible, breaking only between items (an item longer than a line gets its own line, whole)."""
+    lines, current = [], indent + label
+    first = True
+    for item in items:
+        if first and len(current) + len(item) > width:
+            lines.append(current.rstrip())
+            current = indent + "  " + item
+        elif not first and len(current) + 2 + len(item) > width:
+            lines.append(current + ",")
+            current = indent + "  " + item
+        else:
+            current += item if first else ", " + item
+        first = False
+    lines.append(current)
+    return lines
 
 
 def _json_float(x: float) -> float | None:
@@ -325,12 +385,7 @@ def _kb_state(kb) -> tuple:
 
 
 def _family(task: str) -> str:
-    if task in ("binary", "multiclass", "classification"):
-        return "classification"
-    if task == "regression":
-        return "regression"
-    raise RecommendationError(f"task {task!r} is not one of binary, multiclass, classification, regression; "
-                              "pass task='binary', 'multiclass' or 'regression'")
+    return task_family(task, error=RecommendationError)
 
 
 _NOT_JSON = object()
@@ -366,6 +421,30 @@ def _from_json(value):
             return tuple(_from_json(v) for v in value["__tuple__"])
         return {k: _from_json(v) for k, v in value.items()}
     return value
+
+
+def _decode_validated(found, n: int) -> list | None:
+    """The stored validation outcome (one entry per configuration: normalized parameters or
+    ``None``), or ``None`` (a cache miss) unless it decodes into exactly that."""
+    try:
+        stored = found[1]["params"]
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if not isinstance(stored, list) or len(stored) != n:
+        return None
+    out = []
+    for item in stored:
+        if item is None:
+            out.append(None)
+            continue
+        try:
+            params = _from_json(item)
+        except (TypeError, ValueError, AttributeError):
+            return None
+        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+            return None
+        out.append(params)
+    return out
 
 
 @dataclass(frozen=True)
@@ -462,6 +541,10 @@ class _Table:
     algorithms: list[str]
     params: list[dict]
     cache: dict = field(default_factory=dict)
+
+
+class RecommendationWarning(UserWarning):
+    """Something about a recommendation query the user should know (e.g. an exclusion matching nothing)."""
 
 
 class Recommender:
@@ -658,15 +741,11 @@ class Recommender:
             text = json.dumps([self._fingerprint(), family, sorted([c, a, p] for c, (a, p) in todo.items())])
             key = hashlib.sha256(text.encode("utf-8")).hexdigest()
             found = self.kb.derived("validated", key)
-            try:
-                stored = found[1]["params"] if found is not None else None
-                if stored is not None and len(stored) == len(todo):
-                    for (c, (algorithm, params_json)), params in zip(sorted(todo.items()), stored):
-                        self._valid[(algorithm, params_json, family)] = (
-                            (False, {}) if params is None else (True, _from_json(params)))
-                    return
-            except (TypeError, KeyError, AttributeError):  # not what was stored here: check them again
-                pass
+            decoded = _decode_validated(found, len(todo))
+            if decoded is not None:  # a hint for the candidate set; each recommendation is checked again
+                for (c, (algorithm, params_json)), params in zip(sorted(todo.items()), decoded):
+                    self._valid[(algorithm, params_json, family)] = (False, {}) if params is None else (True, params)
+                return
         outcome = []
         for c, (algorithm, params_json) in sorted(todo.items()):
             ok, params = self._is_valid(algorithm, params_json, family)
@@ -697,9 +776,12 @@ class Recommender:
                 arrays = found[0]
                 try:
                     stored = _StoredForest.from_arrays(arrays, X.shape[1])
-                    if arrays["leaves"].shape == (X.shape[0], len(stored.offsets) - 1):
-                        return stored, arrays["leaves"]
-                except (KeyError, ValueError):
+                    leaves = np.asarray(arrays["leaves"])
+                    sizes = np.diff(np.asarray(stored.offsets))
+                    if (leaves.shape == (X.shape[0], len(sizes)) and leaves.dtype.kind in "iu"
+                            and np.all(leaves >= 0) and np.all(leaves < sizes[None, :])):
+                        return stored, leaves
+                except (KeyError, ValueError, TypeError, IndexError, AttributeError):
                     pass  # not a forest of these inputs: fit it again
         _, _, forest = forest_proximity(X, regret, X[0], n_trees=self.n_trees, random_state=self.random_state,
                                         return_forest=True)
@@ -709,27 +791,56 @@ class Recommender:
         return forest, leaves
 
     def _resolve_exclude(self, exclude_datasets: Iterable) -> frozenset:
+        """KB dataset ids of ``exclude_datasets``, each under every name and id it has.
+
+        An entry is a KB id (int or digits), ``openml:<id>``, a name (case-insensitive; also the
+        KB key) or a content hash. Every KB row sharing a name, OpenML id or content hash with a
+        matched row is excluded too (one dataset imported from two sources). An entry matching
+        nothing warns (``RecommendationWarning``) with the nearest KB names.
+        """
         if isinstance(exclude_datasets, (str, int)):
             exclude_datasets = [exclude_datasets]
         ds = self._datasets
-        out = set()
+        names = ds["name"].astype(str).str.casefold()
+        keys = ds["key"].astype(str).str.casefold() if "key" in ds.columns else names
+        hashes = ds["content_hash"] if "content_hash" in ds.columns else pd.Series(None, index=ds.index)
+        out: set[int] = set()
         for item in exclude_datasets:
-            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-                out.add(int(item))
-                continue
-            text = str(item)
-            if text.startswith("openml:"):
+            text = str(item).strip()
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool) or text.isdigit():
+                matched = set(int(i) for i in ds.index if int(i) == int(text))
+            elif text.lower().startswith("openml:"):
                 try:
                     oid = int(text.split(":", 1)[1])
                 except ValueError:
                     raise RecommendationError(
                         f"exclude_datasets entry {text!r} is not openml:<integer id>; write e.g. openml:31") from None
-                out.update(int(i) for i in ds.index[ds["openml_id"] == oid])
-            elif text.isdigit():
-                out.add(int(text))
+                matched = set(int(i) for i in ds.index[(ds["openml_id"] == oid).fillna(False).to_numpy(bool)])
             else:
-                out.update(int(i) for i in ds.index[ds["name"] == text])
-        return frozenset(out)
+                folded = text.casefold()
+                hit = (names == folded) | (keys == folded) | (hashes.astype(str) == text)
+                matched = set(int(i) for i in ds.index[hit.to_numpy(bool)])
+            if not matched:
+                near = difflib.get_close_matches(text.casefold(), sorted(set(names)), n=3, cutoff=0.6)
+                hint = f"nearest KB names: {', '.join(near)}" if near else "no KB name is close"
+                warnings.warn(f"exclude_datasets entry {text!r} matches no KB dataset (id, openml:<id>, name or "
+                              f"content hash); {hint}", RecommendationWarning, stacklevel=4)
+            out |= matched
+        return frozenset(self._aliases(out)) if out else frozenset()
+
+    def _aliases(self, ids: set[int]) -> set[int]:
+        """``ids`` and every KB dataset sharing a name, OpenML id or content hash with one of them."""
+        ds = self._datasets
+        chosen = ds.loc[sorted(ids)]
+        same = ds["name"].astype(str).str.casefold().isin(set(chosen["name"].astype(str).str.casefold()))
+        oids = set(int(o) for o in chosen["openml_id"].dropna())
+        if oids:
+            same |= ds["openml_id"].isin(oids).fillna(False).astype(bool)
+        if "content_hash" in ds.columns:
+            hashes = set(h for h in chosen["content_hash"].dropna() if h)
+            if hashes:
+                same |= ds["content_hash"].isin(hashes).fillna(False).astype(bool)
+        return ids | set(int(i) for i in ds.index[same.to_numpy(bool)])
 
     # ---- query ------------------------------------------------------------------
     def explain(self, data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
@@ -745,6 +856,8 @@ class Recommender:
         self.refresh()
         mf, task = self._query(data, meta_features, task)
         family = _family(task)
+        if metric is not None:  # an unknown scorer, or one of the other task family, is an error, not a fallback
+            check_metric(metric, task)
         exclude = self._resolve_exclude(exclude_datasets)
         cands = None if candidates is None else frozenset(int(c) for c in candidates)
 
@@ -786,8 +899,9 @@ class Recommender:
         glob = table.regret.mean(axis=0)
         expected_regret = (local + SHRINKAGE * glob) / (wsum + SHRINKAGE)
         blend = (weights + SHRINKAGE / n) / (1 + SHRINKAGE)
-        first = int(np.argmin(expected_regret))
-        picks = greedy_portfolio(table.regret, blend, min(top, table.regret.shape[1]), first=first)
+        picks, checked = self._registered_picks(table, family, expected_regret, blend, top)
+        if not picks:
+            return self._cold_start(task, family, wanted, top, exclude)
 
         order_n = np.argsort(distance, kind="stable")
         recs = []
@@ -807,8 +921,8 @@ class Recommender:
                     ev.append(self._evidence(table.dataset_ids[i], distance[i], col[i]))
                 if len(ev) == n_neighbours:
                     break
-            recs.append(Recommendation(table.algorithms[j], dict(table.params[j]), mean, sd, tuple(ev), rank,
-                                       reason, int(table.configuration_ids[j])))
+            recs.append(Recommendation(table.algorithms[j], checked[j], mean, sd, tuple(ev), rank,
+                                       reason, int(table.configuration_ids[j]), int(obs.sum())))
         neighbours = tuple(
             self._neighbour(table.dataset_ids[i], distance[i], weights[i], mf, features, importances)
             for i in order_n[:n_neighbours]
@@ -824,6 +938,34 @@ class Recommender:
                                  exclude_datasets=exclude_datasets, candidates=candidates).recommendations)
 
     # ---- helpers ------------------------------------------------------------------
+    def _registered_picks(self, table: _Table, family: str, expected_regret: np.ndarray, blend: np.ndarray,
+                          top: int) -> tuple[list[int], dict[int, dict]]:
+        """The portfolio's columns, each checked against the registry now (never trusted from a cache).
+
+        A configuration whose algorithm is not a registered one of the task family, or whose
+        parameters ``metalearn.space.validate_params`` refuses, is dropped and the portfolio
+        chosen again without it. Returns the columns and their normalized parameters.
+        """
+        allowed = np.ones(len(expected_regret), dtype=bool)
+        checked: dict[int, dict] = {}
+        while allowed.any():
+            idx = np.flatnonzero(allowed)
+            first = int(np.argmin(expected_regret[idx]))
+            local = greedy_portfolio(table.regret[:, idx], blend, min(top, len(idx)), first=first)
+            picks = [int(idx[i]) for i in local]
+            bad = []
+            for j in picks:
+                if j not in checked:
+                    params = registered_params(table.algorithms[j], table.params[j], family)
+                    if params is None:
+                        bad.append(j)
+                    else:
+                        checked[j] = params
+            if not bad:
+                return picks, checked
+            allowed[bad] = False
+        return [], checked
+
     def _query(self, data, meta_features, task) -> tuple[dict, str]:
         if data is None and meta_features is None:
             raise RecommendationError("recommend needs data or meta_features; pass a dataset (path, openml:<id>, "
@@ -915,6 +1057,30 @@ class Recommender:
         for rank, (algorithm, params) in enumerate(space.default_portfolio(task, top), start=1):
             recs.append(Recommendation(algorithm, dict(params), float("nan"), float("nan"), (), rank, reason))
         return RecommendationResult(tuple(recs), (), task, metric, reason, (), 0, 0)
+
+
+def registered_params(algorithm, params, family: str) -> dict | None:
+    """``params`` normalized by the registry if ``algorithm`` is a registered algorithm of the task
+    family and ``validate_params`` accepts them; else ``None``.
+
+    Checked on every recommendation: the KB's rows and its derived caches are data, never authority.
+
+    >>> registered_params("KNeighborsClassifier", {"n_neighbors": 7}, "classification")
+    {'n_neighbors': 7}
+    >>> registered_params("os.system", {}, "classification") is None
+    True
+    """
+    from metalearn import space
+
+    if not isinstance(algorithm, str) or not isinstance(params, Mapping):
+        return None
+    try:
+        spec = space.get_algorithm(algorithm)
+        if spec.task != family:
+            return None
+        return dict(space.validate_params(algorithm, dict(params)))
+    except (MetaLearnError, TypeError, ValueError):
+        return None
 
 
 def recommend(data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
