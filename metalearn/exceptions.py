@@ -38,6 +38,7 @@ __all__ = [
     "SearchError",
     "RecommendationError",
     "MetricError",
+    "ModelError",
 ]
 
 
@@ -141,3 +142,7 @@ class MetricError(SearchError, EvaluationError, RecommendationError):
     It is a search, evaluation and recommendation error at once, so each
     stage's callers catch it as their own kind.
     """
+
+
+class ModelError(MetaLearnError, ValueError):
+    """A saved model file cannot be written, read or used on the data given."""
