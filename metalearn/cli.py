@@ -169,12 +169,18 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
     (a portfolio: the best of the top N should be good) and shows the evidence.
     """
     from metalearn.kb import KnowledgeBase
-    from metalearn.recommend import Recommender
+    from metalearn.recommend import RecommendationWarning, Recommender
 
     dataset = _load(data, target, task)
     with KnowledgeBase.open(kb_path) as kbase:  # the recommender characterizes the data with the groups it uses
-        result = Recommender(kbase).explain(dataset, task=dataset.task, metric=metric, top=top,
-                                            exclude_datasets=exclude)
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:  # e.g. an --exclude matching no KB dataset
+            warnings.simplefilter("always", RecommendationWarning)
+            result = Recommender(kbase).explain(dataset, task=dataset.task, metric=metric, top=top,
+                                                exclude_datasets=exclude)
+        for warning in caught:
+            click.echo(f"Warning: {warning.message}", err=True)
     if as_json:
         out = {"dataset": dataset.name, "task": result.task, "metric": result.metric, "reason": result.reason,
                "recommendations": [r.to_dict() for r in result.recommendations]}
@@ -186,12 +192,9 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
         _echo_json(out)
         return
     click.echo(f"{dataset.name}: {result.task}, metric {result.metric}; {result.reason}")
-    click.echo(f"{'rank':<5}{'algorithm':<32}{'key parameters':<44}{'expected':>10}  nearest supporting datasets")
-    for r in result.recommendations:
-        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(r.params.items())[:3])
-        score = "n/a" if r.expected_score != r.expected_score else f"{r.expected_score:.3f}±{r.uncertainty:.3f}"
-        support = ", ".join(f"{e.name} ({e.score:.3f})" for e in r.evidence[:3]) or "-"
-        click.echo(f"{r.rank:<5}{r.algorithm:<32}{params[:43]:<44}{score:>10}  {support}")
+    import shutil
+
+    click.echo(result.to_text(width=max(60, shutil.get_terminal_size((100, 24)).columns)))
     if explain:
         click.echo(f"\nNearest datasets (distance = share of forest trees that separate them from {dataset.name}):")
         for n in result.neighbours:
