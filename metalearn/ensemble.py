@@ -59,11 +59,16 @@ class EnsembleSelection:
     rounds: int
     skipped: tuple[int, ...] = ()
 
+    @property
+    def improves(self) -> bool:
+        """Whether the ensemble's CV score beats the best single member's (use it, else the single)."""
+        return len(self.members) > 1 and self.score > self.best_single_score
+
     def to_dict(self) -> dict:
         """Return the selection as a JSON-able dict."""
         return {"members": list(self.members), "weights": list(self.weights), "score": self.score,
                 "best_single": self.best_single, "best_single_score": self.best_single_score,
-                "rounds": self.rounds, "skipped": list(self.skipped)}
+                "rounds": self.rounds, "skipped": list(self.skipped), "improves": self.improves}
 
 
 class _FixedClassifier(ClassifierMixin, BaseEstimator):

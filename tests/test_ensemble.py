@@ -63,7 +63,7 @@ def test_log_loss_is_improved_by_mixing(wine):
     classes = np.sort(y.unique())
     sel = select_ensemble(preds, y, "neg_log_loss", task="multiclass", classes=classes)
     assert sel.score < 0 and sel.score > sel.best_single_score
-    assert len(sel.members) >= 2
+    assert len(sel.members) >= 2 and sel.improves and sel.to_dict()["improves"] is True
 
 
 def test_regression(diabetes):
@@ -95,6 +95,8 @@ def test_ties_are_deterministic(diabetes):
     a = select_ensemble(dup, y, "r2", task="regression", rounds=20)
     b = select_ensemble(dup, y, "r2", task="regression", rounds=20)
     assert a == b
+    if len(a.members) == 1:
+        assert not a.improves
     assert set(a.members) <= {0, 1}  # among equal candidates the lowest index wins
 
 
