@@ -70,3 +70,20 @@ def test_unexportable_values_and_paths(tmp_path):
         export_python(make_pipeline("Ridge", {}, pd.DataFrame({"a": [1.0]})), tmp_path / "no" / "x.py")
     code, imports = estimator_source(make_pipeline("Ridge", {"alpha": 2.0}, pd.DataFrame({"a": [1.0]})))
     assert "alpha=2.0" in code and "from sklearn.linear_model import Ridge" in imports
+
+
+def test_cli_export(tmp_path):
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    df = pd.read_csv(EXAMPLES / "cpu.csv")
+    X, y = df.drop(columns="class"), df["class"]
+    model = make_pipeline("Ridge", {"alpha": 3.0}, X, random_state=0).fit(X, y)
+    path = save_model(model, tmp_path / "m.joblib", model_metadata(model, X, task="regression", metric="r2",
+                                                                  target="class"))
+    done = CliRunner().invoke(main, ["export", str(path), "--python", str(tmp_path / "s.py")])
+    assert done.exit_code == 0, done.output
+    assert "alpha=3.0" in (tmp_path / "s.py").read_text()
+    done = CliRunner().invoke(main, ["export", str(tmp_path / "missing.joblib"), "--python", str(tmp_path / "t.py")])
+    assert done.exit_code == 2 and "does not exist" in done.output and "Traceback" not in done.output

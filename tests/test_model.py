@@ -211,3 +211,26 @@ def test_leaderboard_sorts_and_shows_key_params():
     assert board["params"].iloc[1] == {}
     assert board["score_std"].iloc[0] == 0.01 and np.isnan(board["score_std"].iloc[1])
     assert list(board["warm_start"]) == [False, True, False, False]
+
+
+def test_cli_predict(ensemble_file, penguins, tmp_path):
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    path, model = ensemble_file
+    df, X, y = penguins
+    data = tmp_path / "new.csv"
+    X.head(30).to_csv(data, index=False)
+    out = tmp_path / "pred.csv"
+    done = CliRunner().invoke(main, ["predict", str(path), str(data), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    np.testing.assert_array_equal(pd.read_csv(out)["species"], model.predict(X.head(30)))
+    done = CliRunner().invoke(main, ["predict", str(path), str(data), "--proba"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[0] == ",".join(sorted(y.unique()))
+    X.head(5).drop(columns="island").to_csv(tmp_path / "bad.csv", index=False)
+    done = CliRunner().invoke(main, ["predict", str(path), str(tmp_path / "bad.csv")])
+    assert done.exit_code == 2 and "missing column(s) 'island'" in done.output and "Traceback" not in done.output
+    done = CliRunner().invoke(main, ["predict", str(path), str(data), "-o", str(tmp_path / "no" / "p.csv")])
+    assert done.exit_code == 2 and "does not exist" in done.output
