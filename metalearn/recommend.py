@@ -110,6 +110,13 @@ UNMATCHED_FEATURES = frozenset({"NaiveBayesErrRate", "NaiveBayesAUC", "NaiveBaye
 so that a query from the KB (as in the leave-one-out evaluation) sees what a new dataset's does."""
 
 SHRINKAGE = 0.05
+SUPPORT_PRIOR = float(os.environ.get("METALEARN_SUPPORT_PRIOR", "10"))
+"""Pseudo-datasets of the hierarchical prior (#12 item 2): a configuration's mean regret is shrunk
+toward its algorithm family's, and that toward the global one, as if each level had this many more
+datasets; its neighbours' evidence is shrunk toward that prior with weight ``SUPPORT_PRIOR / n``
+(``n`` = datasets with a run of it), so a configuration run on a handful of datasets is not first
+unless it dominates there. Chosen on the design third of the OBOE datasets (scripts/evaluate_recommender.py
+--part design); the environment variable exists for that evaluation only."""
 """Weight (in units of the neighbours' total weight, which is 1) of the global mean
 regret in a configuration's expected regret. Fixed a priori."""
 N_TREES = 100
@@ -423,6 +430,21 @@ def _from_json(value):
     return value
 
 
+def _hierarchical_prior(regret: np.ndarray, observed: np.ndarray, algorithms) -> np.ndarray:
+    """Each column's mean observed regret shrunk toward its algorithm's, shrunk toward the global mean
+    (``SUPPORT_PRIOR`` pseudo-datasets per level)."""
+    k = SUPPORT_PRIOR
+    n = observed.sum(axis=0).astype(float)
+    total = np.where(observed, regret, 0.0).sum(axis=0)
+    glob = total.sum() / max(n.sum(), 1.0)
+    algorithms = np.asarray(algorithms, dtype=object)
+    family = np.empty(len(n))
+    for name in set(algorithms.tolist()):
+        cols = algorithms == name
+        family[cols] = (total[cols].sum() + k * glob) / (n[cols].sum() + k)
+    return (total + k * family) / (n + k)
+
+
 def _decode_validated(found, n: int) -> list | None:
     """The stored validation outcome (one entry per configuration: normalized parameters or
     ``None``), or ``None`` (a cache miss) unless it decodes into exactly that."""
@@ -603,9 +625,16 @@ class Recommender:
         return True
 
     # ---- data access ----------------------------------------------------------
-    def _runs_of(self, family: str, metric: str) -> pd.DataFrame:
+    @property
+    def meta_features(self) -> pd.DataFrame:
+        """The KB's meta-features as the recommender reads them (numeric, with the derived ratios;
+        a copy): one row per KB dataset id."""
+        return self._meta.copy()
+
+    def runs(self, family: str, metric: str) -> pd.DataFrame:
         """The metric's successful runs on datasets of the task family, every ``runs_frame`` column
-        (for analyses such as ``scripts/evaluate_recommender.py``; queries use :meth:`_run_arrays`)."""
+        (for analyses such as ``scripts/evaluate_recommender.py``; queries use the KB's cached arrays)."""
+        family = _family(family)
         runs = self.kb.runs_frame(metric=metric)
         if len(runs):
             task = self._datasets["task_type"]
@@ -692,9 +721,10 @@ class Recommender:
                 scores = wide.to_numpy(dtype=float)
                 observed = ~np.isnan(scores)
                 regret = np.nanmax(scores, axis=1, keepdims=True) - scores
-                col_mean = np.nanmean(np.where(observed, regret, np.nan), axis=0)
-                regret = np.where(observed, regret, col_mean[None, :])
                 cids = wide.columns.to_numpy()
+                algorithms = [info[int(c)][0] for c in cids]
+                prior = _hierarchical_prior(np.where(observed, regret, 0.0), observed, algorithms)
+                regret = np.where(observed, regret, prior[None, :])
                 table = _Table(wide.index.to_numpy(), cids, scores, regret, observed,
                                [info[int(c)][0] for c in cids],
                                [self._is_valid(*info[int(c)], family)[1] for c in cids])
@@ -896,8 +926,9 @@ class Recommender:
         w_obs = weights[:, None] * table.observed
         wsum = w_obs.sum(axis=0)
         local = (w_obs * table.regret).sum(axis=0)
-        glob = table.regret.mean(axis=0)
-        expected_regret = (local + SHRINKAGE * glob) / (wsum + SHRINKAGE)
+        prior = _hierarchical_prior(np.where(table.observed, table.regret, 0.0), table.observed, table.algorithms)
+        strength = SHRINKAGE + SUPPORT_PRIOR / np.maximum(table.observed.sum(axis=0), 1)
+        expected_regret = (local + strength * prior) / (wsum + strength)
         blend = (weights + SHRINKAGE / n) / (1 + SHRINKAGE)
         picks, checked = self._registered_picks(table, family, expected_regret, blend, top)
         if not picks:

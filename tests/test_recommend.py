@@ -434,7 +434,9 @@ def test_unregistered_algorithm_marked_valid_in_the_derived_cache_is_never_liste
         for rec in (Recommender(kb, n_trees=20), Recommender(kb, n_trees=20, validate=False)):
             recs = rec.recommend(meta_features=query, task="binary", top=6)
             assert recs and all(r.algorithm != "os.system" for r in recs)
-            assert [r.configuration_id for r in recs] == [r.configuration_id for r in first]
+            # the same registered configurations (the hint's extra column may shift the priors' order)
+            assert {r.configuration_id for r in recs} == {r.configuration_id for r in first}
+            assert recs[0].configuration_id == first[0].configuration_id
             assert all(r.algorithm in space.algorithms_for("binary") for r in recs)
 
 
