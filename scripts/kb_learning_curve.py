@@ -63,7 +63,7 @@ class SubsampledRecommender:
 def curve(kb, suite: str, fractions, repeats: int, limit: int | None, log=print) -> list[dict]:
     family = FAMILY_OF_SUITE[suite]
     metric = "balanced_accuracy" if family == "classification" else DEFAULT_METRICS["regression"]
-    pool = np.array(sorted(Recommender(kb)._runs_of(family, metric)["dataset_id"].unique()))
+    pool = np.array(sorted(Recommender(kb).runs(family, metric)["dataset_id"].unique()))
     log(f"{suite}: KB has {len(pool)} {family} datasets with {metric} runs")
     rows = []
     for frac in fractions:
