@@ -66,8 +66,7 @@ from metalearn.space.registry import (
     get_algorithm,
     validate_params,
 )
-from metalearn.space.pipeline import (  # noqa: F401  (MISSING, ONE_HOT_*: the recipes' constants)
-    MISSING,
+from metalearn.space.pipeline import (  # noqa: F401  (ONE_HOT_*: the recipes' constants)
     ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     PREPROCESSING,

