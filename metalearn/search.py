@@ -47,6 +47,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from metalearn.exceptions import MetaLearnError, RecommendationError, SearchError
+from metalearn.tasks import check_metric, default_metric  # the shared task/metric facts (re-exported)
 
 __all__ = [
     "search",
@@ -70,16 +71,6 @@ DEFAULT_TRIAL_TIMEOUT = 300.0
 _MIN_TRIAL_SECONDS = 0.5  # do not start a trial with less budget than this left
 _GRACE_SECONDS = 15.0  # how long past the deadline we wait for an evaluator that ignores its timeout
 
-_REGRESSION_SCORER_PREFIXES = (
-    "r2",
-    "explained_variance",
-    "max_error",
-    "neg_mean_",
-    "neg_median_absolute_error",
-    "neg_root_mean_",
-    "d2_",
-)
-
 # user attributes stored on each Optuna trial
 _ATTR_ALGORITHM = "metalearn.algorithm"
 _ATTR_PARAMS = "metalearn.params"
@@ -90,48 +81,6 @@ _ATTR_ERROR = "metalearn.error"
 _ATTR_FIT_TIME = "metalearn.fit_time"
 _ATTR_PROTOCOL = "metalearn.protocol"
 _ATTR_FOLDS = "metalearn.fold_scores"
-
-
-def default_metric(task: str) -> str:
-    """Return the default metric for a task: ``balanced_accuracy`` or ``r2``.
-
-    >>> default_metric("binary"), default_metric("regression")
-    ('balanced_accuracy', 'r2')
-    """
-    return "r2" if task == "regression" else "balanced_accuracy"
-
-
-def _is_regression_metric(metric: str) -> bool:
-    return metric.startswith(_REGRESSION_SCORER_PREFIXES)
-
-
-def check_metric(metric: str, task: str) -> str:
-    """Check that ``metric`` is a scikit-learn scorer name that fits ``task``.
-
-    >>> check_metric("roc_auc", "binary")
-    'roc_auc'
-    >>> check_metric("r2", "binary")
-    Traceback (most recent call last):
-    ...
-    metalearn.exceptions.SearchError: metric 'r2' is a regression metric but the task is binary: use a classification scorer such as balanced_accuracy
-    """
-    from sklearn.metrics import get_scorer_names
-
-    if metric not in get_scorer_names():
-        raise SearchError(
-            f"metric {metric!r} is not a scikit-learn scorer name: use one of sklearn.metrics.get_scorer_names(), "
-            f"e.g. {default_metric(task)}"
-        )
-    if task == "regression" and not _is_regression_metric(metric):
-        raise SearchError(
-            f"metric {metric!r} is a classification metric but the task is regression: use a regression scorer such as r2"
-        )
-    if task != "regression" and _is_regression_metric(metric):
-        raise SearchError(
-            f"metric {metric!r} is a regression metric but the task is {task}: "
-            "use a classification scorer such as balanced_accuracy"
-        )
-    return metric
 
 
 # --------------------------------------------------------------------------

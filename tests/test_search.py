@@ -202,7 +202,7 @@ def test_parallel_trials(wine):
         ({"n_trials": 0}, "n_trials=0"),
         ({"time_budget": -1}, "time_budget=-1"),
         ({"metric": "r2"}, "regression metric"),
-        ({"metric": "no_such_scorer"}, "not a scikit-learn scorer"),
+        ({"metric": "no_such_scorer"}, "unknown metric 'no_such_scorer'"),
         ({"n_jobs": 0}, "n_jobs=0"),
         ({"algorithms": ("Ridge",)}, "does not fit the task"),
         ({"storage": "nosuchdb://x"}, "storage="),
