@@ -24,6 +24,7 @@ import signal
 import time
 import warnings
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -31,6 +32,7 @@ import pandas as pd
 
 from metalearn import space
 from metalearn.exceptions import EvaluationError
+from metalearn.tasks import HOLDOUT_PROTOCOL, check_metric, cv_protocol, default_metric, task_family
 
 __all__ = [
     "EvaluationResult",
@@ -40,6 +42,8 @@ __all__ = [
     "run_in_worker",
     "get_scorer",
     "default_metric",
+    "Protocol",
+    "protocol_for",
     "DEFAULT_HOLDOUT_THRESHOLD",
 ]
 
@@ -66,6 +70,20 @@ class EvaluationResult:
         ``"5-fold CV"``, ``"3-fold CV"``, ``"holdout 20%"``, ...
     notes : tuple of str
         Changes made to the protocol asked for (e.g. fewer folds for a rare class).
+    scores : dict of str to float
+        Mean fold score of every metric scored from the same fitted fold models: the
+        main metric (equal to ``score``) and each of ``evaluate(..., metrics=...)``. An
+        extra metric that cannot be computed (e.g. ``neg_log_loss`` for a model without
+        ``predict_proba``, ``roc_auc`` on a fold missing a class) is nan; only the main
+        metric decides ``status``. Empty unless ``status == "ok"``.
+    oof : numpy array or None
+        With ``keep_predictions=True``: the out-of-fold predictions, one row per input
+        row in input order: ``predict_proba`` (n_rows x n_classes, columns in the order
+        of ``classes``) for a classifier that has it, else ``predict``. Rows no test fold
+        covered (a holdout's training rows) are nan. None otherwise.
+    classes : tuple or None
+        With ``keep_predictions=True`` on classification: the class labels (sorted, as
+        the fitted estimators order them). None otherwise.
     """
 
     status: str
@@ -75,6 +93,9 @@ class EvaluationResult:
     error: str | None
     protocol: str
     notes: tuple = ()
+    scores: Mapping[str, float] = dataclass_field(default_factory=dict)
+    oof: Any = None
+    classes: tuple | None = None
 
     @property
     def ok(self) -> bool:
@@ -236,50 +257,58 @@ def run_in_worker(
 # --------------------------------------------------------------------------
 # Metrics and splits
 # --------------------------------------------------------------------------
-def default_metric(task: str) -> str:
-    """``balanced_accuracy`` for classification tasks, ``r2`` for regression.
-
-    >>> default_metric("binary"), default_metric("regression")
-    ('balanced_accuracy', 'r2')
-    """
-    return "r2" if _family(task) == "regression" else "balanced_accuracy"
-
-
-def _family(task: str) -> str:
-    if task in ("binary", "multiclass", "classification"):
-        return "classification"
-    if task == "regression":
-        return "regression"
-    raise EvaluationError(f"task = {task!r}; use 'binary', 'multiclass', 'classification' or 'regression'")
-
-
 def get_scorer(metric: str, task: str):
     """The scikit-learn scorer called ``metric``, checked against the task.
 
+    The check is :func:`metalearn.tasks.check_metric` (raises
+    :class:`~metalearn.exceptions.MetricError`, an :class:`EvaluationError`).
+
     >>> get_scorer("accuracy", "binary")
     make_scorer(accuracy_score, response_method='predict')
-    >>> get_scorer("acuracy", "binary")
+    >>> get_scorer("r2", "binary")
     Traceback (most recent call last):
     ...
-    metalearn.exceptions.EvaluationError: unknown metric 'acuracy'; use a scikit-learn scorer name such as accuracy, adjusted_mutual_info_score, ...
+    metalearn.exceptions.MetricError: metric 'r2' is a regression metric but the task is binary: use a classification scorer such as balanced_accuracy
     """
     from sklearn.metrics import get_scorer as sk_get_scorer
-    from sklearn.metrics import get_scorer_names
 
-    names = get_scorer_names()
-    if not isinstance(metric, str) or metric not in names:
-        close = [n for n in names if isinstance(metric, str) and metric.lower()[:4] in n][:8] or list(names)[:2]
-        raise EvaluationError(
-            f"unknown metric {metric!r}; use a scikit-learn scorer name such as {', '.join(close)}, ..."
-        )
-    scorer = sk_get_scorer(metric)
-    module = getattr(getattr(scorer, "_score_func", None), "__module__", "") or ""
-    family = _family(task)
-    if family == "classification" and module.endswith("_regression"):
-        raise EvaluationError(f"metric {metric!r} is for regression but the task is {task!r}; use e.g. balanced_accuracy")
-    if family == "regression" and (module.endswith("_classification") or module.endswith("_ranking")):
-        raise EvaluationError(f"metric {metric!r} is for classification but the task is {task!r}; use e.g. r2")
-    return scorer
+    return sk_get_scorer(check_metric(metric, task))
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The splits an evaluation uses: ``splits`` (train, test) index arrays, the
+    ``protocol`` string stored with every run, ``notes`` on changes made to the
+    folds asked for, and ``y``, the target as the estimators are fitted on it."""
+
+    splits: tuple
+    protocol: str
+    notes: tuple
+    y: Any
+
+
+def protocol_for(
+    y, task: str, cv: int = 5, *, random_state: int | None = 0, holdout_threshold: int = DEFAULT_HOLDOUT_THRESHOLD
+) -> Protocol:
+    """The cross-validation :func:`evaluate` runs for target ``y``: the public seam for
+    callers (a KB build's resume check) that need the protocol string before evaluating.
+
+    Stratified shuffled k-fold for classification (fewer folds when the smallest class
+    has fewer than ``cv`` rows), shuffled k-fold for regression, a 20% holdout above
+    ``holdout_threshold`` rows; folds seeded by ``random_state``.
+
+    >>> protocol_for([0, 1] * 10, "binary", 5).protocol
+    '5-fold CV'
+    >>> p = protocol_for([0, 0, 0, 1, 1, 1, 1], "binary", 5)
+    >>> p.protocol, p.notes
+    ('3-fold CV', ('3 folds instead of 5: the smallest class has 3 rows',))
+    """
+    family = task_family(task, error=EvaluationError)
+    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+        raise EvaluationError(f"cv = {cv!r}; use an integer of at least 2")
+    values = _prepare_target(y, family)
+    splits, protocol, notes = _splits(values, family, cv, random_state, len(values), holdout_threshold)
+    return Protocol(tuple(splits), protocol, notes, values)
 
 
 def _splits(y, family: str, cv: int, random_state, n_rows: int, holdout_threshold: int):
@@ -297,7 +326,7 @@ def _splits(y, family: str, cv: int, random_state, n_rows: int, holdout_threshol
             else:
                 notes.append("holdout not stratified: a class has a single row")
         train, test = train_test_split(indices, test_size=0.2, random_state=random_state, stratify=stratify)
-        return [(train, test)], "holdout 20%", tuple(notes)
+        return [(train, test)], HOLDOUT_PROTOCOL, tuple(notes)
     folds = min(cv, n_rows)
     if folds < cv:
         notes.append(f"{folds} folds instead of {cv}: only {n_rows} rows")
@@ -308,12 +337,12 @@ def _splits(y, family: str, cv: int, random_state, n_rows: int, holdout_threshol
                 notes.append(f"{smallest} folds instead of {folds}: the smallest class has {smallest} rows")
                 folds = smallest
             splitter = StratifiedKFold(folds, shuffle=True, random_state=random_state)
-            return list(splitter.split(indices, y)), f"{folds}-fold CV", tuple(notes)
+            return list(splitter.split(indices, y)), cv_protocol(folds), tuple(notes)
         notes.append("folds not stratified: a class has a single row")
         splitter = KFold(folds, shuffle=True, random_state=random_state)
-        return list(splitter.split(indices)), f"{folds}-fold CV (unstratified)", tuple(notes)
+        return list(splitter.split(indices)), cv_protocol(folds, stratified=False), tuple(notes)
     splitter = KFold(folds, shuffle=True, random_state=random_state)
-    return list(splitter.split(indices)), f"{folds}-fold CV", tuple(notes)
+    return list(splitter.split(indices)), cv_protocol(folds), tuple(notes)
 
 
 def _rows(data, index):
@@ -330,17 +359,48 @@ def _prepare_target(y, family: str):
     return np.asarray(y)
 
 
-def _cross_validate(name, params, X, y, splits, scorer, random_state) -> tuple:
-    """Fit and score every split in this process; return the fold scores."""
-    scores = []
+def _fold_predictions(model, X_test):
+    if hasattr(model, "predict_proba"):
+        try:
+            return np.asarray(model.predict_proba(X_test), dtype=float)
+        except (AttributeError, NotImplementedError):
+            pass  # e.g. SVC(probability=False) exposes predict_proba but refuses it
+    return np.asarray(model.predict(X_test))
+
+
+def _cross_validate(name, params, X, y, splits, scorers, random_state, keep_predictions=False) -> tuple:
+    """Fit every split in this process, score it with each scorer (the first is the main
+    metric, which must be finite); return (fold scores per metric, oof, classes)."""
+    folds: dict = {metric: [] for metric in scorers}
+    main = next(iter(scorers))
+    oof = classes = None
     for fold, (train, test) in enumerate(splits):
         model = space.make_pipeline(name, params, X, random_state=random_state)
         model.fit(_rows(X, train), y[train])
-        score = float(scorer(model, _rows(X, test), y[test]))
-        if not math.isfinite(score):
-            raise ValueError(f"fold {fold + 1} scored {score}")
-        scores.append(score)
-    return tuple(scores)
+        X_test = _rows(X, test)
+        for metric, scorer in scorers.items():
+            try:
+                score = float(scorer(model, X_test, y[test]))
+            except Exception:  # noqa: BLE001 - an extra metric that does not apply is nan
+                if metric == main:
+                    raise
+                score = float("nan")
+            if metric == main and not math.isfinite(score):
+                raise ValueError(f"fold {fold + 1} scored {score}")
+            folds[metric].append(score)
+        if keep_predictions:
+            pred = _fold_predictions(model, X_test)
+            if oof is None:
+                shape = (len(y),) + pred.shape[1:]
+                oof = np.full(shape, np.nan) if pred.dtype.kind in "fiub" else np.full(shape, None, dtype=object)
+                classes = tuple(np.asarray(getattr(model, "classes_", ())).tolist()) or None
+            oof[test] = pred
+    return {metric: tuple(values) for metric, values in folds.items()}, oof, classes
+
+
+def _mean(values) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if len(finite) == len(values) and finite else float("nan")
 
 
 def evaluate(
@@ -357,6 +417,8 @@ def evaluate(
     random_state: int | None = 0,
     holdout_threshold: int = DEFAULT_HOLDOUT_THRESHOLD,
     in_process: bool = False,
+    metrics: tuple[str, ...] | list[str] = (),
+    keep_predictions: bool = False,
 ) -> EvaluationResult:
     """Score one configuration by cross-validation, safely.
 
@@ -369,9 +431,11 @@ def evaluate(
     task : {"binary", "multiclass", "classification", "regression"}
     metric : str or None
         scikit-learn scorer name; default ``balanced_accuracy`` (classification) or ``r2``.
+        It decides ``score``, ``fold_scores`` and ``status``.
     cv : int
         Number of folds (stratified and shuffled for classification). Fewer when the
-        smallest class has fewer rows than folds (see ``notes``).
+        smallest class has fewer rows than folds (see ``notes``). The folds are
+        :func:`protocol_for`'s.
     timeout : float or None
         Wall-clock seconds for the whole evaluation.
     memory_limit_mb : int or None
@@ -382,11 +446,18 @@ def evaluate(
         Above this many rows, one stratified 80/20 holdout replaces k-fold CV.
     in_process : bool
         Run in this process, without timeout or memory cap (for debugging and tests).
+    metrics : sequence of str
+        Extra scorer names scored on the same fitted fold models (no extra fit), each
+        checked against the task; their means are in ``result.scores`` beside the main
+        metric's.
+    keep_predictions : bool
+        Return the out-of-fold predictions as ``result.oof`` (and ``result.classes``).
 
     Returns
     -------
     EvaluationResult
         Never raises for a configuration that fails, hangs or runs out of memory.
+        ``fit_time`` is the wall-clock seconds of all folds.
 
     Raises
     ------
@@ -394,10 +465,22 @@ def evaluate(
         The evaluation cannot be set up (unknown metric, bad cv, too few rows).
     UnknownAlgorithmError, InvalidParamsError
         The configuration is not in the registry's space.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> r = evaluate("GaussianNB", {}, X, y, task="multiclass", metrics=["accuracy", "neg_log_loss"],
+    ...              keep_predictions=True, in_process=True)
+    >>> sorted(r.scores), r.oof.shape, r.classes
+    (['accuracy', 'balanced_accuracy', 'neg_log_loss'], (150, 3), (0, 1, 2))
     """
-    family = _family(task)
+    family = task_family(task, error=EvaluationError)
     metric = metric or default_metric(task)
-    scorer = get_scorer(metric, task)
+    if isinstance(metrics, str):
+        raise EvaluationError(f"metrics = {metrics!r}; give a list of scorer names, e.g. [{metrics!r}]")
+    names = list(dict.fromkeys([metric, *metrics]))
+    scorers = {m: get_scorer(m, task) for m in names}
     params = space.validate_params(name, params)
     if space.get_algorithm(name).task != family:
         raise EvaluationError(f"{name} is a {space.get_algorithm(name).task} algorithm but the task is {task!r}")
@@ -408,11 +491,11 @@ def evaluate(
         raise EvaluationError(f"X has {n_rows} rows but y has {len(y)}; give one target value per row")
     if n_rows < 2:
         raise EvaluationError(f"{n_rows} rows cannot be cross-validated; give at least 2 rows")
-    y_values = _prepare_target(y, family)
-    splits, protocol, notes = _splits(y_values, family, cv, random_state, n_rows, holdout_threshold)
+    plan = protocol_for(y, task, cv, random_state=random_state, holdout_threshold=holdout_threshold)
+    y_values, splits, protocol, notes = plan.y, plan.splits, plan.protocol, plan.notes
 
     def job():
-        return _cross_validate(name, params, X, y_values, splits, scorer, random_state)
+        return _cross_validate(name, params, X, y_values, splits, scorers, random_state, keep_predictions)
 
     if in_process:
         if timeout is not None or memory_limit_mb is not None:
@@ -429,8 +512,11 @@ def evaluate(
         outcome = run_in_worker(job, timeout=timeout, memory_limit_mb=memory_limit_mb)
         elapsed = outcome.elapsed
     if outcome.status == "ok":
-        fold_scores = tuple(outcome.value)
-        return EvaluationResult("ok", float(np.mean(fold_scores)), fold_scores, elapsed, None, protocol, notes)
+        per_metric, oof, classes = outcome.value
+        fold_scores = per_metric[metric]
+        scores = {m: _mean(v) for m, v in per_metric.items()}
+        return EvaluationResult("ok", float(np.mean(fold_scores)), fold_scores, elapsed, None, protocol, notes,
+                                scores, oof, classes)
     return EvaluationResult(outcome.status, float("nan"), (), elapsed, outcome.error, protocol, notes)
 
 

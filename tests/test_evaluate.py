@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -85,10 +86,10 @@ def test_crashing_worker_is_a_failure():
 def test_metrics_defaults_and_errors(iris):
     X, y = iris
     assert ev.default_metric("binary") == "balanced_accuracy" and ev.default_metric("regression") == "r2"
-    with pytest.raises(EvaluationError, match="unknown metric 'acc'; use a scikit-learn scorer name") as info:
+    with pytest.raises(EvaluationError, match=r"unknown metric 'acc': did you mean .*get_scorer_names") as info:
         ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metric="acc")
     assert isinstance(info.value, MetaLearnError) and "\n" not in str(info.value)
-    with pytest.raises(EvaluationError, match="'r2' is for regression"):
+    with pytest.raises(EvaluationError, match="'r2' is a regression metric but the task is multiclass"):
         ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metric="r2")
     with pytest.raises(EvaluationError, match="is a regression algorithm"):
         ev.evaluate("Ridge", {}, X, y, task="multiclass")
@@ -132,3 +133,62 @@ def test_integer_class_labels_in_a_categorical_target_are_evaluated():
     res = ev.evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, metric="balanced_accuracy", cv=3)
     assert res.status == "ok", res.error
     assert res.score > 0.9
+
+
+def test_several_metrics_from_one_fit_and_out_of_fold_predictions(iris):
+    """metrics= scores the same fitted fold models; keep_predictions returns what each fold model predicted."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = iris
+    extra = ["accuracy", "f1_macro", "roc_auc_ovr", "neg_log_loss"]
+    r = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metrics=extra, keep_predictions=True, timeout=60)
+    assert r.status == "ok" and set(r.scores) == {"balanced_accuracy", *extra}
+    assert r.scores["balanced_accuracy"] == pytest.approx(r.score)
+    assert r.classes == (0, 1, 2) and r.oof.shape == (150, 3)
+    np.testing.assert_allclose(r.oof.sum(axis=1), 1.0)
+    # the same folds fitted by hand give the same out-of-fold probabilities and fold scores
+    plan = ev.protocol_for(y, "multiclass", 5)
+    assert plan.protocol == r.protocol == "5-fold CV" and len(plan.splits) == 5
+    by_hand = np.zeros((150, 3))
+    acc, bal, ll = [], [], []
+    for train, test in plan.splits:
+        proba = GaussianNB().fit(X.iloc[train], y.iloc[train]).predict_proba(X.iloc[test])
+        by_hand[test] = proba
+        acc.append(accuracy_score(y.iloc[test], proba.argmax(1)))
+        bal.append(balanced_accuracy_score(y.iloc[test], proba.argmax(1)))
+        ll.append(-log_loss(y.iloc[test], proba, labels=[0, 1, 2]))
+    np.testing.assert_allclose(r.oof, by_hand, rtol=1e-6, atol=1e-9)
+    assert r.scores["accuracy"] == pytest.approx(np.mean(acc))
+    assert r.score == pytest.approx(np.mean(bal)) and r.scores["neg_log_loss"] == pytest.approx(np.mean(ll))
+    # backward compatible: no extra metrics, no predictions
+    plain = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", in_process=True)
+    assert plain.oof is None and plain.classes is None and set(plain.scores) == {"balanced_accuracy"}
+    assert plain.fold_scores == r.fold_scores
+
+
+def test_an_extra_metric_that_does_not_apply_is_nan_and_the_run_stays_ok(iris):
+    X, y = iris
+    # SVC without probability=True has no predict_proba: log loss cannot be computed, the main metric can
+    r = ev.evaluate("SVC", {}, X, y, task="multiclass", metrics=["neg_log_loss"],
+                    keep_predictions=True, in_process=True)
+    assert r.status == "ok" and math.isnan(r.scores["neg_log_loss"]) and r.score > 0.9
+    assert r.oof.shape == (150,) and set(np.unique(r.oof)) == {0, 1, 2}  # predict, not probabilities
+    with pytest.raises(EvaluationError, match="'r2' is a regression metric"):
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metrics=["r2"])
+    with pytest.raises(EvaluationError, match="give a list of scorer names"):
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", metrics="accuracy")
+
+
+def test_regression_metrics_and_protocol_for_errors():
+    frame = pd.read_csv(ROOT / "data" / "examples" / "cpu.csv")
+    y = frame.pop("class")
+    metrics = ["neg_root_mean_squared_error", "neg_mean_absolute_error"]
+    r = ev.evaluate("Ridge", {}, frame.select_dtypes("number"), y, task="regression", metrics=metrics,
+                    keep_predictions=True, in_process=True)
+    assert r.status == "ok" and r.scores["neg_root_mean_squared_error"] < 0 and r.oof.shape == (len(y),)
+    assert r.classes is None
+    with pytest.raises(EvaluationError, match="task 'ranking' is not one of"):
+        ev.protocol_for(y, "ranking")
+    with pytest.raises(EvaluationError, match="cv = 1"):
+        ev.protocol_for(y, "regression", 1)
