@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
-from metalearn.ensemble import score_predictions, select_ensemble, voting_ensemble
+from metalearn.ensemble import fast_metric, score_predictions, select_ensemble, voting_ensemble
 from metalearn.exceptions import MetaLearnError, SearchError
 from metalearn.space import make_pipeline
 
@@ -144,3 +144,27 @@ def test_voting_regressor_is_the_weighted_mean(diabetes):
     np.testing.assert_allclose(model.predict(X), manual)
     with pytest.raises(SearchError, match="one weight per member"):
         voting_ensemble(fitted, [1.0], task="regression")
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "balanced_accuracy", "neg_log_loss"])
+def test_fast_metrics_equal_the_scorers_classification(wine, metric):
+    X, y, _, preds = wine
+    classes = np.sort(y.unique())
+    fast = fast_metric(metric, y, task="multiclass", classes=classes)
+    for p in [*preds, np.clip(preds[0] * 0 + np.eye(3)[np.zeros(len(y), int)], 0, 1)]:
+        assert fast(p) == pytest.approx(score_predictions(p, y, metric, task="multiclass", classes=classes), abs=1e-12)
+    # a class the out-of-fold data never predicts, labels that are strings
+    ys = np.where(y == classes[0], "a", np.where(y == classes[1], "b", "c"))
+    fast = fast_metric(metric, ys, task="multiclass", classes=["a", "b", "c"])
+    assert fast(preds[1]) == pytest.approx(score_predictions(preds[1], ys, metric, task="multiclass",
+                                                             classes=["a", "b", "c"]), abs=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["r2", "neg_mean_squared_error", "neg_root_mean_squared_error",
+                                    "neg_mean_absolute_error"])
+def test_fast_metrics_equal_the_scorers_regression(diabetes, metric):
+    X, y, _, preds = diabetes
+    fast = fast_metric(metric, y, task="regression")
+    for p in preds:
+        assert fast(p) == pytest.approx(score_predictions(p, y, metric, task="regression"), rel=1e-12)
+    assert fast_metric("roc_auc", y, task="regression") is None
