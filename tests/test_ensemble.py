@@ -168,3 +168,14 @@ def test_fast_metrics_equal_the_scorers_regression(diabetes, metric):
     for p in preds:
         assert fast(p) == pytest.approx(score_predictions(p, y, metric, task="regression"), rel=1e-12)
     assert fast_metric("roc_auc", y, task="regression") is None
+
+
+def test_fast_binary_roc_auc_equals_the_scorer():
+    df = pd.read_csv(EXAMPLES / "kr-vs-kp.csv").sample(600, random_state=0)
+    X, y = df.drop(columns="class"), df["class"]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    classes = np.sort(y.unique())
+    fast = fast_metric("roc_auc", y, task="binary", classes=classes)
+    for algorithm, params in [("DecisionTreeClassifier", {"max_depth": 3}), ("GaussianNB", {})]:
+        p = cross_val_predict(make_pipeline(algorithm, params, X, random_state=0), X, y, cv=cv, method="predict_proba")
+        assert fast(p) == pytest.approx(score_predictions(p, y, "roc_auc", task="binary", classes=classes), abs=1e-12)
