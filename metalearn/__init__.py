@@ -6,7 +6,7 @@ and has no side effects:
 * :func:`load_dataset` (``metalearn.data``): load and validate a dataset;
 * :func:`quality_report` (``metalearn.data``): columns that leak the target, and identifiers;
 * :func:`characterize` (``metalearn.metafeatures``): meta-features in OpenML's vocabulary;
-* :func:`recommend` (``metalearn.recommend``): configurations ranked from the knowledge base;
+* :func:`recommend` (``metalearn.recommender``): configurations ranked from the knowledge base;
 * :func:`search` (``metalearn.search``): warm-started Bayesian search, written back to the KB;
 * :class:`KnowledgeBase` (``metalearn.kb``): the SQLite store of past runs;
 * :class:`MetaLearnClassifier`, :class:`MetaLearnRegressor`: scikit-learn estimators.
@@ -27,8 +27,8 @@ _LAZY = {
     "quality_report": ("metalearn.data", "quality_report"),
     "characterize": ("metalearn.metafeatures", "characterize"),
     "MetaFeatures": ("metalearn.metafeatures", "MetaFeatures"),
-    "recommend": ("metalearn.recommend", "recommend"),
-    "Recommendation": ("metalearn.recommend", "Recommendation"),
+    "recommend": ("metalearn.recommender", "recommend"),
+    "Recommendation": ("metalearn.recommender", "Recommendation"),
     "search": ("metalearn.search", "search"),
     "SearchResult": ("metalearn.search", "SearchResult"),
     "KnowledgeBase": ("metalearn.kb", "KnowledgeBase"),
@@ -51,8 +51,9 @@ def __getattr__(name: str) -> Any:
 class _Package(types.ModuleType):
     """Keeps ``metalearn.recommend`` and ``metalearn.search`` the functions.
 
-    Those two names are still also submodules (``metalearn/recommend.py`` and
-    ``metalearn/search.py``, or shims of them). Importing a submodule makes
+    Those two names are still also submodules: ``metalearn/recommend.py`` (a shim
+    of :mod:`metalearn.recommender`, kept for ``from metalearn.recommend import
+    ...``) and ``metalearn/search.py``. Importing a submodule makes
     Python set the package attribute of that name to the module; this keeps the
     function there instead, so ``metalearn.search(...)`` works whatever was
     imported first, while ``import metalearn.search`` and ``from
@@ -65,7 +66,7 @@ class _Package(types.ModuleType):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _SHADOWED and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
-            value = getattr(value, _LAZY[name][1])
+            value = getattr(value, name)
         super().__setattr__(name, value)
 
 
