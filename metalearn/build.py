@@ -53,6 +53,7 @@ from typing import Any
 from metalearn._canonical import canonical_json
 from metalearn._version import __version__
 from metalearn.exceptions import BuildError, ConfigurationError, DataError, DataFileNotFoundError
+from metalearn.tasks import cv_protocol, default_metric, task_family
 
 __all__ = [
     "BuildReport",
@@ -102,6 +103,7 @@ class BuildTask:
     metric: str
     protocol: str
     cv: int
+    extra_metrics: tuple[str, ...] = ()
 
     @property
     def params(self) -> dict[str, Any]:
@@ -126,6 +128,7 @@ class TaskOutcome:
     fit_time: float | None
     error: str | None
     elapsed: float
+    scores: Mapping[str, float] | None = None  # every metric's score from the same fit (extra_metrics)
 
 
 @dataclass(frozen=True)
@@ -205,22 +208,13 @@ class BuildReport:
 # ---------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------
-def default_metric(task: str) -> str:
-    """The metric a build uses when none is given.
-
-    >>> default_metric("binary"), default_metric("regression")
-    ('balanced_accuracy', 'r2')
-    """
-    return "r2" if task == "regression" else "balanced_accuracy"
-
-
 def default_protocol(cv: int) -> str:
-    """The protocol string of ``cv``-fold cross-validation (see DESIGN.md)."""
-    return f"{int(cv)}-fold CV"
+    """The protocol string of ``cv``-fold cross-validation (see DESIGN.md): :func:`metalearn.tasks.cv_protocol`."""
+    return cv_protocol(cv)
 
 
 def _family(task: str) -> str:
-    return "regression" if task == "regression" else "classification"
+    return task_family(task, error=ConfigurationError)
 
 
 def parse_portfolio_spec(spec: str) -> tuple[str, int | str | None]:
@@ -462,10 +456,11 @@ def _run_task(dataset, task: BuildTask, timeout, memory_limit_mb, evaluator) -> 
     from metalearn.exceptions import EvaluationError
 
     start = time.perf_counter()
+    extra = {"metrics": task.extra_metrics} if task.extra_metrics else {}
     try:
         res = evaluator(
             task.algorithm, task.params, dataset.X, dataset.y, task=dataset.task, metric=task.metric,
-            cv=task.cv, timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=0,
+            cv=task.cv, timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=0, **extra,
         )
     except EvaluationError:
         raise  # arguments that make every evaluation impossible: stop the build
@@ -474,9 +469,12 @@ def _run_task(dataset, task: BuildTask, timeout, memory_limit_mb, evaluator) -> 
         return TaskOutcome(task.dataset_id, task.configuration_id, task.metric, NOT_RUN, None, task.protocol,
                            None, f"{type(exc).__name__}: {first}"[:500], time.perf_counter() - start)
     score = None if res.score is None or not math.isfinite(float(res.score)) else float(res.score)
+    scores = None
+    if task.extra_metrics:
+        scores = {str(k): float(v) for k, v in (getattr(res, "scores", None) or {}).items()}
     return TaskOutcome(
         task.dataset_id, task.configuration_id, task.metric, str(res.status), score,
-        str(res.protocol or task.protocol), res.fit_time, res.error, time.perf_counter() - start,
+        str(res.protocol or task.protocol), res.fit_time, res.error, time.perf_counter() - start, scores,
     )
 
 
@@ -553,13 +551,11 @@ def _expected_protocol(ds, cv: int, evaluator) -> str:
     """
     if evaluator is not None:
         return default_protocol(cv)
-    from metalearn import evaluate as ev
+    from metalearn.evaluate import protocol_for
 
-    family = _family(ds.task)
     try:  # evaluate's own split rule (tests/test_build.py checks this against evaluate's results)
-        y = ev._prepare_target(ds.y, family)
-        return ev._splits(y, family, cv, 0, len(ds.y), ev.DEFAULT_HOLDOUT_THRESHOLD)[1]
-    except (AttributeError, TypeError, ValueError):
+        return protocol_for(ds.y, ds.task, cv, random_state=0).protocol
+    except (TypeError, ValueError):
         # Unknown rule: the plain protocol. A wrong guess only costs a re-evaluation on resume;
         # the driver's has_run check before writing still keeps the KB free of duplicates.
         return default_protocol(cv)
@@ -612,6 +608,7 @@ def build_kb(
     target: str | None = None,
     manifest: str | Path | None = None,
     metric: str | None = None,
+    metrics: Mapping[str, Iterable[str]] | Iterable[str] = (),
     cv: int = 5,
     n_jobs: int = 1,
     scheduler: Any = None,
@@ -640,6 +637,12 @@ def build_kb(
     metric : str, optional
         scikit-learn scorer name. Default: ``balanced_accuracy`` for
         classification, ``r2`` for regression.
+    metrics : iterable of str, or mapping of task to iterable of str
+        Extra metrics scored from the same fit as ``metric``: one run per metric per
+        configuration (``{"binary": [...], "multiclass": [...], "regression": [...]}``
+        to give each task its own; a plain list applies to every dataset, and names
+        that do not fit a dataset's task are left out for it). Resume checks every
+        metric: a configuration is run again only for the metrics it lacks.
     cv : int
         Cross-validation folds; the protocol is ``"<cv>-fold CV"``.
     n_jobs : int
@@ -696,17 +699,20 @@ def build_kb(
             loaded[record.dataset_id], names[record.dataset_id] = ds, ds.name
             protocol = _expected_protocol(ds, cv, evaluator)
             ds_metric = metric or default_metric(ds.task)
+            all_metrics = [ds_metric, *(m for m in _metrics_for(metrics, ds.task) if m != ds_metric)]
             key = (_family(ds.task), ds_metric)
             if key not in portfolios:
                 portfolios[key] = resolve_portfolio(portfolio, ds.task, kb=kb_obj, metric=ds_metric, seed=seed)
             for name, params in portfolios[key]:
                 conf = kb_obj.add_configuration(name, params)
                 configs.add(conf.configuration_id)
-                if kb_obj.has_run(record.dataset_id, conf.configuration_id, ds_metric, protocol):
+                missing = [m for m in all_metrics if not kb_obj.has_run(record.dataset_id, conf.configuration_id, m,
+                                                                         protocol)]
+                if not missing:
                     n_skipped += 1
                     continue
                 plan.append(BuildTask(record.dataset_id, conf.configuration_id, name, canonical_json(params),
-                                      ds_metric, protocol, cv))
+                                      missing[0], protocol, cv, tuple(missing[1:])))
         data = {i: loaded[i] for i in {t.dataset_id for t in plan}}
         setup_seconds = time.perf_counter() - t0
 
@@ -738,7 +744,10 @@ def build_kb(
                     continue
                 if kb_obj.has_run(out.dataset_id, out.configuration_id, out.metric, out.protocol):
                     continue  # another build wrote it meanwhile
-                kb_obj.add_runs([_run_input(out)])
+                kb_obj.add_runs([_run_input(out)] + [
+                    r for r in _extra_run_inputs(out, task.extra_metrics)
+                    if not kb_obj.has_run(r.dataset_id, r.configuration_id, r.metric, r.protocol)
+                ])
                 by_status[out.status] += 1
                 if out.status != "ok":
                     failures.append(f"{names[task.dataset_id]} {task.algorithm} {task.params_json}: "
@@ -758,6 +767,40 @@ def build_kb(
     finally:
         if opened:
             kb_obj.close()
+
+
+def _metrics_for(metrics, task: str) -> list[str]:
+    """The extra metrics of ``build_kb(metrics=...)`` that apply to ``task``."""
+    from metalearn.exceptions import MetricError
+    from metalearn.tasks import check_metric
+
+    if isinstance(metrics, str):
+        raise ConfigurationError(f"metrics={metrics!r}: give a list of scorer names, e.g. [{metrics!r}]")
+    names = metrics.get(task, metrics.get(_family(task), ())) if isinstance(metrics, Mapping) else metrics
+    out = []
+    for name in names:
+        try:
+            out.append(check_metric(name, task))
+        except MetricError:
+            if isinstance(metrics, Mapping):
+                raise
+    return out
+
+
+def _extra_run_inputs(out: TaskOutcome, extra_metrics) -> list:
+    """One run per extra metric from the same fit: ok with its score, or failed when it could not be
+    computed (e.g. log loss without predict_proba); a failed evaluation fails for every metric."""
+    from metalearn.kb import RunInput
+
+    runs = []
+    for name in extra_metrics:
+        value = (out.scores or {}).get(name) if out.status == "ok" else None
+        ok = value is not None and math.isfinite(value)
+        status = "ok" if ok else ("failed" if out.status == "ok" else out.status)
+        error = None if ok else (out.error if out.status != "ok" else f"metric {name} could not be computed for this model")
+        runs.append(RunInput(out.dataset_id, out.configuration_id, name, value if ok else None, out.protocol,
+                             status=status, fit_time=out.fit_time, error=error, source=f"metalearn {__version__}"))
+    return runs
 
 
 def _run_input(out: TaskOutcome):

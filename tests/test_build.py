@@ -27,6 +27,7 @@ from metalearn.exceptions import (
     DataFileNotFoundError,
     UnknownAlgorithmError,
 )
+from metalearn.exceptions import MetaLearnError
 from metalearn.kb import KnowledgeBase, RunInput
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,3 +255,33 @@ def test_an_evaluation_that_raises_is_reported_not_recorded_and_retried(kb_path,
     assert any("not recorded: RuntimeError: simulated bug" in line for line in report.failures)
     again = build_kb([PENGUINS], kb=kb_path, portfolio=str(cheap_portfolio), characterize=False, progress=False)
     assert (again.n_skipped, again.n_added) == (1, 1)
+
+
+def test_one_fit_writes_one_run_per_metric_and_resume_runs_only_missing_metrics(tmp_path):
+    """build_kb(metrics=...) scores extra metrics from the same fit; a second build adds nothing."""
+    kb_path = tmp_path / "kb.sqlite"
+    wine = ROOT / "data" / "examples" / "wine.csv"
+    metrics = {"multiclass": ["accuracy", "f1_macro", "neg_log_loss"]}
+    portfolio = tmp_path / "p.json"
+    portfolio.write_text(json.dumps([{"algorithm": "GaussianNB"}, {"algorithm": "SVC", "params": {"C": 1.0}}]))
+    report = build_kb([str(wine)], kb=str(kb_path), target="cultivar", portfolio=str(portfolio), metrics=metrics,
+                      cv=3, progress=False, characterize=False, timeout=60)
+    assert report.n_ok == 2 and report.n_failed == 0
+    with KnowledgeBase.open(kb_path) as kb:
+        runs = kb.runs_frame(status=None)
+    runs = runs[runs["algorithm"].isin(["GaussianNB", "SVC"]) & (runs["protocol"] == "3-fold CV")]
+    assert sorted(runs["metric"].unique()) == ["accuracy", "balanced_accuracy", "f1_macro", "neg_log_loss"]
+    assert len(runs) == 8
+    nb = runs[runs["algorithm"] == "GaussianNB"].set_index("metric")
+    assert nb.loc["accuracy", "status"] == "ok" and 0.9 < nb.loc["accuracy", "score"] <= 1.0
+    assert nb.loc["neg_log_loss", "score"] < 0
+    # SVC (no probability=True) has no predict_proba: its log-loss run is failed with a reason, the others ok
+    svc = runs[runs["algorithm"] == "SVC"].set_index("metric")
+    assert svc.loc["neg_log_loss", "status"] == "failed" and "could not be computed" in svc.loc["neg_log_loss", "error"]
+    assert svc.loc["balanced_accuracy", "status"] == "ok"
+    again = build_kb([str(wine)], kb=str(kb_path), target="cultivar", portfolio=str(portfolio), metrics=metrics,
+                     cv=3, progress=False, characterize=False, timeout=60)
+    assert again.n_added == 0 and again.n_skipped == 2
+    with pytest.raises(MetaLearnError, match="'r2' is a regression metric"):
+        build_kb([str(wine)], kb=str(kb_path), target="cultivar", portfolio=str(portfolio),
+                 metrics={"multiclass": ["r2"]}, cv=3, progress=False, characterize=False)
