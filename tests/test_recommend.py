@@ -588,3 +588,27 @@ def test_the_table_shows_changed_parameters_in_full_wrapped_and_the_neighbours_d
     assert "neighbour-dataset-0 (distance 0.00, score 0.800)" in flat
     assert "neighbour-dataset-2 (distance 0.20, score 0.800)" in flat
     assert "neighbour-dataset-3" not in flat  # three nearest by default
+
+
+def test_a_configuration_run_on_two_datasets_is_not_first_where_it_has_no_runs(tmp_path):
+    """A configuration run only on two datasets where it beat five weak ones (regret 0 there) is not
+    recommended first for a query whose neighbours never ran it: its evidence is shrunk toward its
+    algorithm's and the global regret (#12 item 2), not read as 'regret 0 everywhere'."""
+    kb = _small_kb(tmp_path / "kb.sqlite")
+    thin = kb.add_configuration("LogisticRegression", space.validate_params("LogisticRegression", {"C": 0.1}))
+    configs = [kb.add_configuration(a, space.validate_params(a, p)).configuration_id for a, p in CONFIGS]
+    runs = []
+    for i in range(2):
+        ds = kb.add_dataset(f"thin{i}", task_type="binary", source=f"test:thin{i}")
+        kb.add_meta_features(ds.dataset_id, {"MinorityClassPercentage": 40.0 + i, "NumberOfInstances": 3000.0,
+                                             "NumberOfFeatures": 30.0, "NumberOfClasses": 2.0}, "metalearn test")
+        runs += [RunInput(ds.dataset_id, c, "balanced_accuracy", 0.6, "holdout") for c in configs[1:]]
+        runs.append(RunInput(ds.dataset_id, thin.configuration_id, "balanced_accuracy", 0.95, "holdout"))
+    kb.add_runs(runs)
+    with kb:
+        recs = Recommender(kb, n_trees=50).recommend(
+            meta_features={"MinorityClassPercentage": 4.0, "NumberOfInstances": 1000.0, "NumberOfFeatures": 10.0,
+                           "NumberOfClasses": 2.0}, task="binary", top=3)
+        assert recs[0].algorithm == "GaussianNB"
+        assert recs[0].configuration_id != thin.configuration_id
+        assert recs[0].n_datasets == 16  # the toys it was run on (the explanation counts its support)
