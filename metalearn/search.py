@@ -57,6 +57,7 @@ __all__ = [
     "DEFAULT_WARM_START",
     "DEFAULT_TRIAL_TIMEOUT",
     "default_metric",
+    "check_cross_validatable",
 ]
 
 DEFAULT_TRIALS = 50
@@ -113,6 +114,7 @@ class TrialRecord:
     duration: float | None = None
     error: str | None = None
     source: str = "sampler"
+    score_std: float | None = None
 
     def to_dict(self) -> dict:
         """Return the record as a JSON-able dict (NaN as ``None``)."""
@@ -127,6 +129,7 @@ class TrialRecord:
             "fit_time": _finite_or_none(self.fit_time),
             "duration": _finite_or_none(self.duration),
             "error": self.error,
+            "score_std": _finite_or_none(self.score_std),
         }
 
 
@@ -157,6 +160,8 @@ class SearchResult:
     algorithms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     model: Any = field(default=None, repr=False, compare=False)
+    study: Any = field(default=None, repr=False, compare=False)
+    """The Optuna study the trials ran in (``None`` for a result built by hand)."""
 
     @property
     def best_trial(self) -> TrialRecord | None:
@@ -208,6 +213,16 @@ class SearchResult:
             r["params"] = json.dumps(r["params"], sort_keys=True)
         cols = ["number", "algorithm", "params", "score", "status", "warm_start", "source", "fit_time", "duration", "error"]
         return pd.DataFrame(rows, columns=cols).set_index("number")
+
+    def leaderboard(self):
+        """Return the trials as a DataFrame sorted by score, best first (:func:`metalearn.leaderboard.leaderboard`).
+
+        Columns: rank, number, algorithm, params (those differing from the defaults), score,
+        score_std (spread across folds), fit_time, warm_start, status.
+        """
+        from metalearn.leaderboard import leaderboard
+
+        return leaderboard(self.trials)
 
     def summary(self, max_rows: int = 60) -> str:
         """Return the trial table and the best configuration as text (what the CLI prints).
@@ -274,6 +289,48 @@ def _load(data, target, task):
             )
         return data
     return load_dataset(data, target, task=task)
+
+
+def check_cross_validatable(y, task: str, cv: int) -> None:
+    """Raise :class:`SearchError` if cross-validating target ``y`` would give meaningless scores.
+
+    Classification: every class needs at least 2 rows (one to train on, one to test; with fewer
+    than ``cv`` the evaluation uses that many folds, which the loader warns about), so a class of
+    one row, or a class per row, is refused. Regression: every one of the ``cv`` test folds needs
+    at least 2 rows. Checked before any trial runs, so no such score reaches the knowledge base.
+
+    >>> check_cross_validatable(["a", "b"] * 5, "binary", 5)
+    >>> check_cross_validatable(["a"] * 9 + ["b"], "binary", 5)
+    Traceback (most recent call last):
+    ...
+    metalearn.exceptions.SearchError: class 'b' of the target has 1 row: cross-validation needs at least 2 rows of every class; merge or drop the rows of the rare classes
+    """
+    from collections import Counter
+
+    from metalearn.tasks import task_family
+
+    values = list(y.tolist() if hasattr(y, "tolist") else y)
+    n = len(values)
+    if task_family(task, error=SearchError) == "regression":
+        if n < 2 * cv:
+            fix = f"give cv={n // 2} or fewer" if n >= 4 else "give at least 4 rows"
+            raise SearchError(
+                f"the data has {n} rows, too few for cv={cv} folds of at least 2 test rows each: {fix}"
+            )
+        return
+    counts = Counter(values)
+    if n and max(counts.values()) == 1:
+        raise SearchError(
+            f"the target has a class for every row ({n} rows, {len(counts)} classes): nothing can be cross-validated; "
+            "choose another --target, or --task regression if it is a numeric quantity"
+        )
+    singles = sorted((str(k) for k, c in counts.items() if c < 2))
+    if singles:
+        shown = ", ".join(repr(k) for k in singles[:5]) + (f" and {len(singles) - 5} more" if len(singles) > 5 else "")
+        which = f"class {shown} of the target has 1 row" if len(singles) == 1 else f"classes {shown} of the target have 1 row each"
+        raise SearchError(
+            f"{which}: cross-validation needs at least 2 rows of every class; merge or drop the rows of the rare classes"
+        )
 
 
 def _open_kb(kb):
@@ -460,7 +517,21 @@ def _trial_record(frozen) -> TrialRecord | None:
         duration=duration,
         error=attrs.get(_ATTR_ERROR),
         source=attrs.get(_ATTR_SOURCE, "sampler"),
+        score_std=_fold_spread(attrs.get(_ATTR_FOLDS)),
     )
+
+
+def _fold_spread(folds) -> float | None:
+    """The standard deviation of the fold scores stored on a trial, or ``None``."""
+    try:
+        values = [float(v) for v in folds or ()]
+    except (TypeError, ValueError):
+        return None
+    values = [v for v in values if math.isfinite(v)]
+    if len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
 class _Progress:
@@ -766,6 +837,7 @@ def search(
     exclude_datasets = tuple(exclude_datasets or ())
 
     dataset = _load(data, target, task)
+    check_cross_validatable(_plain_labels(dataset.y), dataset.task, cv)
     metric = check_metric(metric or default_metric(dataset.task), dataset.task)
     space_algorithms = _resolve_algorithms(algorithms, dataset.task)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -795,7 +867,7 @@ def search(
 
         # ---- recommendations -------------------------------------------------
         recs = []
-        notes: list[str] = []
+        notes: list[str] = list(dataset.warnings)  # the loader's repairs and warnings, as the other commands report them
         if n_warm > 0 or prior_runs or narrow:
             from metalearn.recommend import recommend
 
@@ -843,6 +915,8 @@ def search(
             key = (name, json.dumps(params, sort_keys=True, default=str))
             if key in seen:
                 continue
+            if n_trials is not None and len(seen) >= n_trials:
+                break  # an enqueued trial the budget never asks for would stay WAITING in a shared storage
             seen.add(key)
             got = _distributions_for(name, params, space_algorithms)
             flat = got[0] if got is not None else {"algorithm": name}
@@ -926,6 +1000,9 @@ def search(
             if res.fit_time is not None and math.isfinite(float(res.fit_time)):
                 trial.set_user_attr(_ATTR_FIT_TIME, float(res.fit_time))
             trial.set_user_attr(_ATTR_PROTOCOL, res.protocol)
+            folds = [float(v) for v in (getattr(res, "fold_scores", None) or ()) if math.isfinite(float(v))]
+            if ok and folds:
+                trial.set_user_attr(_ATTR_FOLDS, folds)
             if ok:
                 study.tell(trial, score)
                 if not (score <= own_best):
@@ -1040,6 +1117,7 @@ def search(
             algorithms=tuple(space_algorithms),
             warnings=tuple(notes),
             model=model,
+            study=study,
         )
     finally:
         if opened:
