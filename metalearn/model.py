@@ -216,7 +216,7 @@ def _align(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
     for f in meta["features"]:
         s = frame[f["name"]]
         if f["dtype"] == "category" and str(s.dtype) != "category":
-            s = s.astype("string").astype("category") if s.dtype != object else s.astype("category")
+            s = s.astype("category")  # the values kept as read (bool stays bool, as the loader types them)
         out[f["name"]] = s
     return pd.DataFrame(out, index=frame.index)
 

@@ -234,3 +234,18 @@ def test_cli_predict(ensemble_file, penguins, tmp_path):
     assert done.exit_code == 2 and "missing column(s) 'island'" in done.output and "Traceback" not in done.output
     done = CliRunner().invoke(main, ["predict", str(path), str(data), "-o", str(tmp_path / "no" / "p.csv")])
     assert done.exit_code == 2 and "does not exist" in done.output
+
+
+@pytest.mark.parametrize("name, target", [("zoo.csv", "type"), ("titanic.csv", "survived")])
+def test_predict_on_the_csv_matches_the_loaded_training_data(tmp_path, name, target):
+    # a search trains on load_dataset's X (bool and text columns typed category); predict reads the
+    # CSV with pandas and must give the model the same values (zoo: bool columns, titanic: missing values)
+    from metalearn.data import load_dataset
+
+    ds = load_dataset(EXAMPLES / name, target=target)
+    model = make_pipeline("DecisionTreeClassifier", {"max_depth": 4}, ds.X, random_state=0).fit(ds.X, ds.y)
+    path = save_model(model, tmp_path / "m.joblib", model_metadata(model, ds.X, task=ds.task, metric="accuracy",
+                                                                  target=target, content_hash=ds.content_hash))
+    assert load_model(path).metadata["training_data_sha256"] == ds.content_hash
+    out = predict(path, EXAMPLES / name)
+    np.testing.assert_array_equal(out[target].astype(str), model.predict(ds.X).astype(str))
