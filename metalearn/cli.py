@@ -18,15 +18,84 @@ from metalearn.exceptions import MetaLearnError
 EXIT_USAGE = 2
 
 
+def _os_error_line(exc: OSError) -> str:
+    """One line for an OSError: what failed, on which path, and the fix."""
+    path = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    where = f" {str(path)!r}" if path else ""
+    if isinstance(exc, FileNotFoundError):
+        return f"cannot open{where}: {reason}; check the path"
+    if isinstance(exc, PermissionError):
+        return f"permission denied on{where}: {reason}; choose a path you can read/write"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where.strip() or 'path'} is a directory; give a file name"
+    return f"I/O error on{where}: {reason}; check the path and the free disk space"
+
+
+def error_line(exc: BaseException) -> str | None:
+    """The one-line message the CLI prints for ``exc``, or None if it is not an expected error.
+
+    MetaLearnError carries its own fix; OSError, SQLite and JSON errors from underneath are
+    translated here, the one place every command's errors pass through.
+    """
+    import sqlite3
+
+    if isinstance(exc, MetaLearnError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); fix or regenerate the file"
+    if isinstance(exc, OSError):
+        return _os_error_line(exc)
+    if isinstance(exc, sqlite3.Error):
+        return (f"SQLite error ({type(exc).__name__}: {exc}); the KB may be in use or damaged: "
+                f"run metalearn kb check, or pass another --kb")
+    return None
+
+
 class MetaLearnGroup(click.Group):
-    """A click group that reports MetaLearnError as one line and exit code 2."""
+    """A click group that reports errors as one ``Error: ...`` line: exit 2, never a traceback.
+
+    MetaLearnError, OSError, sqlite3.Error and JSON errors are expected (bad input, the fix
+    is named); anything else is a bug, reported as one line with exit 1 (set METALEARN_DEBUG=1
+    for the traceback).
+    """
 
     def invoke(self, ctx: click.Context):
+        import os
+
         try:
             return super().invoke(ctx)
-        except MetaLearnError as exc:
-            click.echo(f"Error: {exc}", err=True)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:  # e.g. `metalearn algorithms | head`: the reader left, say nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the one place errors become one line
+            line = error_line(exc)
+            if os.environ.get("METALEARN_DEBUG"):
+                raise
+            if line is None:
+                click.echo(f"Error: internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                           f"please report it (METALEARN_DEBUG=1 shows the traceback)", err=True)
+                sys.exit(1)
+            click.echo(f"Error: {line}", err=True)
             sys.exit(EXIT_USAGE)
+
+
+def check_output_path(path, what: str):
+    """Check before any work that ``what`` (e.g. "the model") can be written at ``path``."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: it is a directory; give a file name")
+    if not parent.is_dir():
+        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: not writable; choose another path")
+    return path
 
 
 def _echo_json(obj) -> None:
@@ -58,6 +127,11 @@ def main() -> None:
     """metalearn: meta-learning recommendations for tabular machine learning.
 
     DATA arguments take a CSV/TSV, Parquet or ARFF file, or openml:<dataset id>.
+
+    \b
+    Examples:
+      metalearn recommend data/examples/kr-vs-kp.csv --target class
+      metalearn search data/examples/kr-vs-kp.csv --target class --trials 10
     """
 
 
@@ -84,7 +158,13 @@ encoding_option = click.option(
 @encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def inspect(data, target, task, encoding, as_json):
-    """Load and validate DATA: rows, columns, task, flagged columns, warnings, leakage and identifier columns."""
+    """Load and validate DATA: rows, columns, task, flagged columns, warnings, leakage and identifier columns.
+
+    \b
+    Examples:
+      metalearn inspect data/examples/titanic.csv --target survived
+      metalearn inspect openml:31 --json
+    """
     from metalearn.data import quality_report
 
     ds = _load(data, target, task, encoding)
@@ -130,6 +210,11 @@ def characterize(data, target, task, as_json, groups):
     Groups: general, statistical, info-theory, cardinality (OpenML's qualities), landmarking
     (metalearn.Landmark*), autosklearn (autosklearn.*); also "openml" and "all".
     NaN marks a quality undefined for the data; the table says why.
+
+    \b
+    Examples:
+      metalearn characterize data/examples/kr-vs-kp.csv --target class
+      metalearn characterize data/examples/cpu.csv --groups general,statistical --json
     """
     import math
 
@@ -167,6 +252,11 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 
     Ranks configurations by how they did on the most similar datasets of the KB
     (a portfolio: the best of the top N should be good) and shows the evidence.
+
+    \b
+    Examples:
+      metalearn recommend data/examples/kr-vs-kp.csv --target class --top 5
+      metalearn recommend data/examples/penguins.csv --target species --metric roc_auc_ovr --explain
     """
     from metalearn.kb import KnowledgeBase
     from metalearn.recommend import RecommendationWarning, Recommender
@@ -243,12 +333,30 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
 
     Every finished trial is written to the knowledge base at once. Several processes given the
     same --storage URL (and data) work on one shared study.
+
+    \b
+    Examples:
+      metalearn search data/examples/kr-vs-kp.csv --target class --trials 10
+      metalearn search data/examples/penguins.csv --target species --time-budget 120 -o model.joblib
     """
     from metalearn.exceptions import SearchError
     from metalearn.search import search as run_search
 
+    if output is not None:  # every path written is checked before the trials start
+        check_output_path(output, "the model")
+    if plot_path is not None:
+        check_output_path(plot_path, "the plot")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise MetaLearnError("--plot needs matplotlib: pip install 'metalearn[plot]' (or drop --plot)") from None
+    if metric is not None:
+        from metalearn.tasks import check_metric
+
+        check_metric(metric)
+    dataset = _load(data, target, task)  # the loader's warnings (e.g. dropped rows) are printed here
     result = run_search(
-        data, target=target, task=task, metric=metric, n_trials=trials, time_budget=time_budget,
+        dataset, metric=metric, n_trials=trials, time_budget=time_budget,
         warm_start=False if no_warm_start else warm_start_size, kb=kb_path, exclude_datasets=exclude,
         n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv, trial_timeout=trial_timeout,
         memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
@@ -262,9 +370,48 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
     if as_json:
         _echo_json(result.to_dict())
     else:
-        click.echo(result.summary())
+        click.echo(_leaderboard_text(result))
     if result.algorithm is None:
         raise SearchError(f"no trial succeeded on {data} (see the errors above): raise --trials/--trial-timeout or --memory-limit")
+
+
+def _finite(value) -> bool:
+    import math
+
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _leaderboard_text(result, top: int = 10) -> str:
+    """The top of the leaderboard (best first; trials numbered 1..N as in the plot), then the best."""
+    from metalearn.leaderboard import leaderboard
+
+    board = leaderboard(result.trials)
+    width = max(len(result.metric), 7)
+    lines = [f"{'rank':>4}  {'trial':>5}  warm  {result.metric:>{width}}  {'fit(s)':>7}  algorithm / parameters"]
+    for row in board.head(top).itertuples(index=False):
+        score = f"{row.score:.4f}" if _finite(row.score) else "-"
+        fit = f"{row.fit_time:.1f}" if _finite(row.fit_time) else "-"
+        rank = str(int(row.rank)) if _finite(row.rank) else ""
+        params = json.dumps(dict(row.params), sort_keys=True, default=str)
+        text = f"{row.algorithm} {params}" + ("" if row.status == "ok" else f"  [{row.status}]")
+        lines.append(f"{rank:>4}  {int(row.number) + 1:>5}  {'yes' if row.warm_start else '':<4}  {score:>{width}}  "
+                     f"{fit:>7}  {text}")
+    if len(board) > top:
+        lines.append(f"      ... {len(board) - top} more trial(s) (--json for all)")
+    n_ok = sum(t.status == "ok" for t in result.trials)
+    lines.append("")
+    lines.append(f"{len(result.trials)} trials ({n_ok} ok, {len(result.trials) - n_ok} failed/timeout/memout/stopped), "
+                 f"{result.n_warm_start} from the warm start, {result.protocol or 'no protocol'}")
+    lines.extend(f"note: {w}" for w in result.warnings)
+    if result.algorithm is None:
+        lines.append("best: none (no trial succeeded)")
+    else:
+        params = json.dumps(dict(result.best_params), sort_keys=True, default=str)
+        lines.append(f"best {result.metric}: {result.best_score:.4f}  {result.algorithm} {params}")
+    return "\n".join(lines)
 
 
 # --- predict / export -----------------------------------------------------
@@ -312,10 +459,42 @@ def export_model(model, script):
     click.echo(f"wrote {export_python(model, script)}", err=True)
 
 
+# --- algorithms -----------------------------------------------------------
+@main.command("algorithms")
+@click.option("--task", type=click.Choice(["binary", "multiclass", "classification", "regression"]), default=None,
+              help="Only the algorithms of this task (binary/multiclass mean classification).")
+@click.option("--json", "as_json", is_flag=True, help="Print the registry and its search spaces as JSON.")
+def algorithms(task, as_json):
+    """List the registry's algorithms and their parameter spaces (what search and the KB may use).
+
+    \b
+    Examples:
+      metalearn algorithms --task regression
+      metalearn algorithms --json
+    """
+    from metalearn.space import ALGORITHMS, algorithms_for
+
+    names = algorithms_for(task) if task else tuple(ALGORITHMS)
+    entries = [{"algorithm": name, "task": ALGORITHMS[name].task, "preprocessing": ALGORITHMS[name].preprocessing,
+                "params": {p.name: p.describe() for p in ALGORITHMS[name].params}} for name in names]
+    if as_json:
+        return _echo_json(entries)
+    for entry in entries:
+        click.echo(f"{entry['algorithm']} ({entry['task']}, preprocessing {entry['preprocessing']})")
+        for name, allowed in entry["params"].items():
+            click.echo(f"  {name}: {allowed}")
+
+
 # --- kb -------------------------------------------------------------------
 @main.group(cls=MetaLearnGroup)
 def kb() -> None:
-    """Inspect, check, export and grow the knowledge base."""
+    """Inspect, check, export and grow the knowledge base.
+
+    \b
+    Examples:
+      metalearn kb info
+      metalearn kb check --quick
+    """
 
 
 def _human_bytes(n: int) -> str:
@@ -329,9 +508,19 @@ def _human_bytes(n: int) -> str:
 @kb_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def kb_info(kb_path, as_json):
-    """Counts by source, task type, metric and status, and size on disk."""
-    from metalearn.kb import KnowledgeBase
+    """Counts by source, task type, metric and status, and size on disk.
 
+    \b
+    Examples:
+      metalearn kb info
+      metalearn kb info --kb my-kb.sqlite --json
+    """
+    from pathlib import Path
+
+    from metalearn.kb import KnowledgeBase, default_path
+
+    if not (default_path() if kb_path is None else Path(kb_path)).exists():
+        click.echo(f"creating the KB {kb_path or default_path()} from the bundled seed (first use)...", err=True)
     with KnowledgeBase.open(kb_path) as kbase:
         stats = kbase.stats()
     if as_json:
@@ -353,7 +542,13 @@ def kb_info(kb_path, as_json):
 @click.option("--quick", is_flag=True, help="SQLite quick_check instead of the full integrity_check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def kb_check(kb_path, quick, as_json):
-    """Check the KB file and its content (registry names, parameters); exit 1 if anything is wrong."""
+    """Check the KB file and its content (registry names, parameters); exit 1 if anything is wrong.
+
+    \b
+    Examples:
+      metalearn kb check
+      metalearn kb check --kb my-kb.sqlite --quick --json
+    """
     from metalearn.kb import KnowledgeBase
 
     with KnowledgeBase.open(kb_path, create=False) as kbase:
@@ -374,7 +569,13 @@ def kb_check(kb_path, quick, as_json):
               help="File format.")
 @click.option("--output", "-o", type=click.Path(file_okay=False), required=True, help="Directory to write into.")
 def kb_export(kb_path, fmt, output):
-    """Write every KB table to OUTPUT, one file per table."""
+    """Write every KB table to OUTPUT, one file per table.
+
+    \b
+    Examples:
+      metalearn kb export -o kb-csv
+      metalearn kb export --format parquet -o kb-parquet
+    """
     from metalearn.kb import KnowledgeBase
 
     with KnowledgeBase.open(kb_path, create=False) as kbase:
@@ -390,7 +591,13 @@ def kb_export(kb_path, fmt, output):
               help="Seed directory to use instead of the shipped one.")
 @click.option("--force", is_flag=True, help="Replace an existing (e.g. broken) KB file.")
 def kb_init(kb_path, from_seed, seed_dir, force):
-    """Create a KB (from the seed by default); --force rebuilds an existing one."""
+    """Create a KB (from the seed by default); --force rebuilds an existing one.
+
+    \b
+    Examples:
+      metalearn kb init --kb my-kb.sqlite
+      metalearn kb init --kb empty.sqlite --empty
+    """
     from metalearn.kb import KnowledgeBase, create_kb
 
     path = create_kb(kb_path, from_seed=from_seed, seed_dir=seed_dir, force=force)
@@ -402,7 +609,13 @@ def kb_init(kb_path, from_seed, seed_dir, force):
 @kb.command("upgrade")
 @kb_option
 def kb_upgrade(kb_path):
-    """Bring a KB written by an older metalearn up to this version's schema."""
+    """Bring a KB written by an older metalearn up to this version's schema.
+
+    \b
+    Examples:
+      metalearn kb upgrade
+      metalearn kb upgrade --kb old-kb.sqlite
+    """
     from metalearn.kb import upgrade_kb
 
     old, new = upgrade_kb(kb_path)
@@ -420,7 +633,13 @@ def kb_upgrade(kb_path):
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def import_openml(kb_path, tasks, suite, flows, metric, max_runs, as_json, progress):
-    """Import OpenML runs of scikit-learn flows (with setups and dataset qualities); resumable."""
+    """Import OpenML runs of scikit-learn flows (with setups and dataset qualities); resumable.
+
+    \b
+    Examples:
+      metalearn kb import-openml --task 3 --max-runs 200
+      metalearn kb import-openml --suite OpenML-CC18 --flow 8353
+    """
     from metalearn.kb import KnowledgeBase
     from metalearn.kb import import_openml as run_import
 
@@ -457,6 +676,11 @@ def build(datasets, kb_path, target, manifest, portfolio, metric, cv, jobs, sche
 
     Resumable: runs already in the KB are not repeated, so an interrupted build continues when
     started again. Failed evaluations are recorded with their status.
+
+    \b
+    Examples:
+      metalearn kb build data/examples --kb my-kb.sqlite --portfolio defaults
+      metalearn kb build --manifest datasets.csv --portfolio random:20 --jobs 2
     """
     from metalearn.build import build_kb
 
