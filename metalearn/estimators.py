@@ -4,7 +4,10 @@
 they clone, grid-search and pipeline like any scikit-learn estimator. ``fit`` calls
 :func:`metalearn.search.search` on (X, y) and keeps the refitted best configuration
 as ``model_``; ``predict``, ``predict_proba`` (when the chosen model has it) and
-``score`` delegate to it.
+``score`` delegate to it. ``X`` may be a DataFrame with string, categorical and missing
+values (kept as the CLI keeps them; ``feature_names_in_`` records its columns) or a numeric
+array. Nothing is written to the knowledge base unless ``write_back=True`` (so
+``cross_val_score`` adds no datasets).
 
 >>> from sklearn.datasets import load_iris
 >>> X, y = load_iris(return_X_y=True)
@@ -28,6 +31,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from metalearn.exceptions import SearchError
 
 __all__ = ["MetaLearnClassifier", "MetaLearnRegressor"]
+
+
+def _named_frame(X) -> bool:
+    """A DataFrame whose columns scikit-learn records as feature names (all strings)."""
+    return isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
 
 
 def _model_has(attr):
@@ -57,7 +65,7 @@ class _MetaLearnBase(BaseEstimator):
         n_jobs=1,
         trial_timeout=None,
         memory_limit_mb=None,
-        write_back=True,
+        write_back=False,
         random_state=None,
     ):
         self.n_trials = n_trials
@@ -82,8 +90,31 @@ class _MetaLearnBase(BaseEstimator):
 
     # -- plumbing ---------------------------------------------------------------
     def _frame(self, X, *, reset):
+        """X as the DataFrame the search and the pipelines take.
+
+        A DataFrame is kept as it is (strings, categoricals and missing values are handled by the
+        registry's preprocessing, as in the CLI); scikit-learn's validate_data only records or
+        checks ``n_features_in_`` and ``feature_names_in_``. Anything else (including a DataFrame
+        whose column names are not all strings, which scikit-learn does not name) must be numeric.
+        """
+        if _named_frame(X):
+            validate_data(self, X.iloc[:1], reset=reset, dtype=None, ensure_all_finite=False, skip_check_array=True)
+            return X.reset_index(drop=True)
         X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64)
         return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+    def _fit_frame(self, X, y):
+        """(frame, y as a 1-d array) for fit, with the consistent-length check scikit-learn does."""
+        from sklearn.utils import check_consistent_length, column_or_1d
+
+        if _named_frame(X):
+            frame = self._frame(X, reset=True)
+            if y is None:
+                raise ValueError("requires y to be passed, but the target y is None")
+            y = column_or_1d(np.asarray(y), warn=True)
+            check_consistent_length(frame, y)
+            return frame, y
+        return None, None
 
     def _run_search(self, frame, y, task):
         if len(frame) < 2:
@@ -153,8 +184,10 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
         Trials run in parallel.
     trial_timeout, memory_limit_mb : optional
         Limits of each trial's worker process.
-    write_back : bool, default True
-        Record the runs in the knowledge base.
+    write_back : bool, default False
+        Record the runs (and the training data as a KB dataset) in the knowledge base. Off by
+        default: inside cross-validation or a grid search every ``fit`` sees another fold, and
+        writing each back would add one KB dataset per fold. Set it for a final fit on all the data.
     random_state : int, optional
         Seeds the search and the estimators.
 
@@ -170,7 +203,12 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
 
     def fit(self, X, y):
         """Run the search on (X, y) and refit the best configuration."""
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        frame, y_frame = self._fit_frame(X, y)
+        if frame is None:
+            X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+            frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        else:
+            y = y_frame
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -178,7 +216,6 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
             raise ValueError(
                 f"y has one class only ({self.classes_[0]}): a classifier needs at least two classes"
             )
-        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
         task = "binary" if len(self.classes_) == 2 else "multiclass"
         return self._run_search(frame, encoder.transform(y), task)
 
@@ -217,9 +254,13 @@ class MetaLearnRegressor(RegressorMixin, _MetaLearnBase):
 
     def fit(self, X, y):
         """Run the search on (X, y) and refit the best configuration."""
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64, y_numeric=True)
-        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-        return self._run_search(frame, y.astype(np.float64), "regression")
+        frame, y_frame = self._fit_frame(X, y)
+        if frame is None:
+            X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64, y_numeric=True)
+            frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        else:
+            y = y_frame
+        return self._run_search(frame, np.asarray(y, dtype=np.float64), "regression")
 
     def predict(self, X):
         """Predict target values."""

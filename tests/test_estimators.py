@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
@@ -40,7 +43,7 @@ def test_classifier_fits_predicts_and_writes_back(tmp_path):
     X, y = load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     clf = MetaLearnClassifier(n_trials=3, warm_start=False, kb=str(tmp_path / "kb.sqlite"), cv=3, random_state=0,
-                              algorithms=("GaussianNB", "LogisticRegression", "KNeighborsClassifier"))
+                              write_back=True, algorithms=("GaussianNB", "LogisticRegression", "KNeighborsClassifier"))
     clf.fit(X, names)
     assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
     assert set(clf.predict(X)) <= set(clf.classes_)
@@ -58,3 +61,43 @@ def test_estimators_clone_and_cross_validate(tmp_path):
     reg = _small(MetaLearnRegressor, tmp_path, algorithms=("Ridge",), cv=3)
     scores = cross_val_score(clone(reg), X, y, cv=2)
     assert np.all(scores > 0.3)
+
+
+PENGUINS = Path(__file__).resolve().parents[1] / "data" / "examples" / "penguins.csv"
+
+
+def test_classifier_takes_a_dataframe_with_strings_categoricals_and_missing_values(tmp_path):
+    frame = pd.read_csv(PENGUINS)
+    y = frame.pop("species")
+    frame["island"] = frame["island"].astype("category")  # a pandas categorical, strings in "sex", NaNs in both
+    assert frame.isna().any().any() and not pd.api.types.is_numeric_dtype(frame["sex"])  # strings
+    clf = _small(MetaLearnClassifier, tmp_path, algorithms=("RandomForestClassifier",))
+    clf.fit(frame, y)
+    assert list(clf.feature_names_in_) == list(frame.columns) and clf.n_features_in_ == frame.shape[1]
+    assert set(clf.classes_) == {"Adelie", "Chinstrap", "Gentoo"}
+    assert clf.score(frame, y) > 0.9
+    assert clf.predict_proba(frame.head(5)).shape == (5, 3)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame[list(reversed(frame.columns))])
+
+
+def test_regressor_takes_a_dataframe_and_keeps_feature_names(tmp_path):
+    frame = pd.read_csv(PENGUINS).dropna(subset=["body_mass_g"])
+    y = frame.pop("body_mass_g")
+    reg = _small(MetaLearnRegressor, tmp_path, algorithms=("Ridge",)).fit(frame, y)
+    assert list(reg.feature_names_in_) == list(frame.columns)
+    assert reg.score(frame, y) > 0.7
+
+
+def test_cross_val_score_adds_no_dataset_to_the_kb(tmp_path):
+    from metalearn.kb import create_kb
+
+    kb_path = tmp_path / "kb.sqlite"
+    create_kb(kb_path, from_seed=False)
+    X, y = load_iris(return_X_y=True)
+    clf = MetaLearnClassifier(n_trials=1, warm_start=False, kb=str(kb_path), cv=2, random_state=0,
+                              algorithms=("GaussianNB",))  # write_back left at its default
+    cross_val_score(clf, X, y, cv=3)
+    with KnowledgeBase.open(kb_path, create=False) as kb:
+        stats = kb.stats()
+    assert stats.n_datasets == 0 and stats.n_runs == 0
