@@ -92,9 +92,10 @@ def test_fresh_install_kb_info_shows_the_shipped_seed(tmp_path, monkeypatch):
     default = tmp_path / "data" / "metalearn" / "kb.sqlite"
     monkeypatch.setenv("METALEARN_KB", str(default))
     seed_files = {p.name: p.stat().st_mtime_ns for p in seed.iterdir()}
-    code, out = _run("kb", "info", "--json")
-    assert code == 0, out
-    info = json.loads(out)
+    result = CliRunner().invoke(main, ["kb", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "from the bundled seed (first use)" in result.stderr  # the progress line goes to stderr
+    info = json.loads(result.stdout)
     assert info["path"] == str(default) and default.exists()
     assert info["n_runs"] > 1000 and info["n_datasets"] > 100
     run_packages = {name.split(" ")[0] for name in info["runs_by_source"]}
