@@ -161,6 +161,8 @@ class SearchResult:
     warnings: tuple[str, ...] = ()
     model: Any = field(default=None, repr=False, compare=False)
     study: Any = field(default=None, repr=False, compare=False)
+    model_metadata: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The saved model's metadata (:func:`metalearn.model.model_metadata`), with the refitted ``model``."""
     """The Optuna study the trials ran in (``None`` for a result built by hand)."""
 
     @property
@@ -261,13 +263,17 @@ class SearchResult:
             lines.append(f"best {self.metric}: {self.best_score:.4f}  {self.algorithm} {params}")
         return "\n".join(lines)
 
-    def save_model(self, path) -> None:
-        """Save the refitted model with joblib."""
-        import joblib
+    def save_model(self, path):
+        """Save the refitted model with its metadata (:func:`metalearn.model.save_model`); return the path.
+
+        The file is ``{"model": estimator, "metadata": {...}}``, read by :func:`metalearn.model.load_model`
+        and ``metalearn predict``. A path that cannot be written raises :class:`~metalearn.exceptions.ModelError`.
+        """
+        from metalearn.model import save_model
 
         if self.model is None:
             raise SearchError(f"no refitted model to save to {path}: no trial succeeded, or the search ran with refit=False")
-        joblib.dump(self.model, path)
+        return save_model(self.model, path, self.model_metadata or {})
 
     def plot(self, path=None, ax=None):
         """Draw the convergence curve (see :func:`metalearn.plot.plot_convergence`)."""
@@ -732,6 +738,7 @@ def search(
     evaluator: Callable | None = None,
     callback: Callable[[TrialRecord], None] | None = None,
     warm_start_strategy: str = "blend",
+    output=None,
 ) -> SearchResult:
     """Search for the best configuration on ``data``, warm-started from the knowledge base.
 
@@ -796,6 +803,10 @@ def search(
         ``"portfolio"`` takes the recommender's top configurations in its order; ``"blend"``
         de-duplicates them, caps each algorithm's share and interleaves strong defaults of the space
         that the neighbours' runs do not count against.
+    output : path, optional
+        Save the refitted model there (:meth:`SearchResult.save_model`). The path is checked
+        before the search starts (a missing or read-only directory is a one-line
+        :class:`~metalearn.exceptions.ModelError` at once, not after the trials). Implies ``refit``.
 
     Returns
     -------
@@ -830,6 +841,11 @@ def search(
         raise SearchError(
             f"warm_start_strategy={warm_start_strategy!r} is not supported: use one of {', '.join(WARM_START_STRATEGIES)}"
         )
+    if output is not None:
+        from metalearn.model import check_writable
+
+        check_writable(output)  # before any work: a bad path must not cost a whole search
+        refit = True
     deadline = start + time_budget if time_budget is not None else None
     evaluate_fn = evaluator
     if evaluate_fn is None:
@@ -1099,7 +1115,13 @@ def search(
             from metalearn.evaluate import fit_final
 
             model = fit_final(best.algorithm, dict(best.params), X, y, random_state=random_state)
-        return SearchResult(
+        metadata = None
+        if model is not None:
+            from metalearn.model import model_metadata
+
+            metadata = model_metadata(model, X, task=dataset.task, metric=metric, score=best.score, protocol=protocol,
+                                      target=dataset.target, content_hash=dataset.content_hash, search_id=search_id)
+        result = SearchResult(
             best_score=best.score if best else float("nan"),
             best_params=dict(best.params) if best else {},
             algorithm=best.algorithm if best else None,
@@ -1118,7 +1140,11 @@ def search(
             warnings=tuple(notes),
             model=model,
             study=study,
+            model_metadata=metadata,
         )
+        if output is not None and model is not None:
+            result.save_model(output)
+        return result
     finally:
         if opened:
             kb_obj.close()

@@ -230,7 +230,7 @@ def test_cli_json_model_and_plot(tmp_path, kb_path):
         assert key in payload
     assert len(payload["trials"]) == 3
     assert set(payload["trials"][0]) >= {"number", "params", "score", "status", "warm_start"}
-    model = joblib.load(out)
+    model = joblib.load(out)["model"]  # the saved model file is {model, metadata} (metalearn.model), a deliberate change
     wine = load_dataset(EXAMPLES / "wine.csv", "cultivar")
     assert (model.predict(wine.X) == wine.y).mean() > 0.5
     assert plot.stat().st_size > 5000 and plot.read_bytes()[:4] == b"\x89PNG"

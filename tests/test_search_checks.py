@@ -100,3 +100,28 @@ def test_result_exposes_the_study_a_readable_storage_and_a_leaderboard(tmp_path)
     assert board.loc[0, "score"] == pytest.approx(res.best_score)
     assert board["score_std"].notna().all() and (board["score_std"] >= 0).all()  # spread over the 3 folds
     assert board.loc[board["number"] == 1, "params"].iloc[0] == {"max_depth": 3}
+
+
+def test_bad_output_path_fails_before_any_trial(tmp_path):
+    from metalearn.exceptions import ModelError
+
+    kb = tmp_path / "kb.sqlite"
+    with pytest.raises(ModelError, match="no-such-dir.*does not exist"):
+        search(_frame(["a", "b"] * 30), target="y", n_trials=2, warm_start=False, kb=kb, algorithms=FAST,
+               evaluator=_never, output=tmp_path / "no-such-dir" / "model.joblib")
+    assert not kb.exists()
+
+
+def test_output_is_a_model_file_with_metadata_that_predicts(tmp_path):
+    from metalearn.model import load_model, predict
+
+    frame = _frame(["a", "b"] * 30)
+    frame["y"] = np.where(frame["x1"] > 0, "a", "b")
+    out = tmp_path / "model.joblib"
+    res = search(frame, target="y", n_trials=2, warm_start=False, write_back=False, seed=0, cv=3,
+                 algorithms=FAST, output=out)
+    saved = load_model(out)
+    assert saved.metadata["metric"] == res.metric and saved.metadata["cv_score"] == pytest.approx(res.best_score)
+    assert saved.metadata["target"] == "y" and [f["name"] for f in saved.metadata["features"]] == ["x1", "x2"]
+    got = predict(out, frame.drop(columns="y"))
+    assert (got.iloc[:, 0].to_numpy() == frame["y"].to_numpy()).mean() > 0.8
