@@ -350,11 +350,11 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
             import matplotlib  # noqa: F401
         except ImportError:
             raise MetaLearnError("--plot needs matplotlib: pip install 'metalearn[plot]' (or drop --plot)") from None
+    dataset = _load(data, target, task)  # the loader's warnings (e.g. dropped rows) are printed here
     if metric is not None:
         from metalearn.tasks import check_metric
 
-        check_metric(metric)
-    dataset = _load(data, target, task)  # the loader's warnings (e.g. dropped rows) are printed here
+        check_metric(metric, dataset.task)
     result = run_search(
         dataset, metric=metric, n_trials=trials, time_budget=time_budget,
         warm_start=False if no_warm_start else warm_start_size, kb=kb_path, exclude_datasets=exclude,
@@ -429,11 +429,10 @@ def predict(model, data, output, proba):
       metalearn predict model.joblib new.csv -o predictions.csv
       metalearn predict model.joblib new.csv --proba
     """
-    from metalearn.model import check_writable
     from metalearn.model import predict as predict_with
 
     if output is not None:
-        check_writable(output)
+        check_output_path(output, "the predictions")
     frame = predict_with(model, data, proba=proba)
     if output is None:
         click.echo(frame.to_csv(index=False), nl=False)
