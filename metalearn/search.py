@@ -739,6 +739,7 @@ def search(
     callback: Callable[[TrialRecord], None] | None = None,
     warm_start_strategy: str = "blend",
     output=None,
+    plot=None,
 ) -> SearchResult:
     """Search for the best configuration on ``data``, warm-started from the knowledge base.
 
@@ -807,6 +808,9 @@ def search(
         Save the refitted model there (:meth:`SearchResult.save_model`). The path is checked
         before the search starts (a missing or read-only directory is a one-line
         :class:`~metalearn.exceptions.ModelError` at once, not after the trials). Implies ``refit``.
+    plot : path, optional
+        Save the convergence plot there at the end; matplotlib and the path are checked
+        before the search starts (:func:`metalearn.plot.check_can_plot`).
 
     Returns
     -------
@@ -846,6 +850,10 @@ def search(
 
         check_writable(output)  # before any work: a bad path must not cost a whole search
         refit = True
+    if plot is not None:
+        from metalearn.plot import check_can_plot
+
+        check_can_plot(plot)
     deadline = start + time_budget if time_budget is not None else None
     evaluate_fn = evaluator
     if evaluate_fn is None:
@@ -1144,6 +1152,8 @@ def search(
         )
         if output is not None and model is not None:
             result.save_model(output)
+        if plot is not None:
+            result.plot(plot)
         return result
     finally:
         if opened:

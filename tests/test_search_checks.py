@@ -125,3 +125,24 @@ def test_output_is_a_model_file_with_metadata_that_predicts(tmp_path):
     assert saved.metadata["target"] == "y" and [f["name"] for f in saved.metadata["features"]] == ["x1", "x2"]
     got = predict(out, frame.drop(columns="y"))
     assert (got.iloc[:, 0].to_numpy() == frame["y"].to_numpy()).mean() > 0.8
+
+
+def test_plot_path_and_matplotlib_are_checked_before_any_trial(tmp_path, monkeypatch):
+    import importlib.util
+
+    from metalearn.exceptions import MetaLearnError
+
+    frame = _frame(["a", "b"] * 30)
+    with pytest.raises(MetaLearnError, match="cannot write the plot to .*does not exist"):
+        search(frame, target="y", n_trials=1, warm_start=False, write_back=False, algorithms=FAST, evaluator=_never,
+               plot=tmp_path / "missing" / "curve.png")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    with pytest.raises(MetaLearnError, match="needs matplotlib"):
+        search(frame, target="y", n_trials=1, warm_start=False, write_back=False, algorithms=FAST, evaluator=_never,
+               plot=tmp_path / "curve.png")
+    monkeypatch.undo()
+    out = tmp_path / "curve.png"
+    search(frame, target="y", n_trials=2, warm_start=False, write_back=False, seed=0, cv=3, algorithms=FAST,
+           refit=False, plot=out)
+    assert out.read_bytes()[:4] == b"\x89PNG"
