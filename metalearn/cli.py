@@ -345,11 +345,9 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
     if output is not None:  # every path written is checked before the trials start
         check_output_path(output, "the model")
     if plot_path is not None:
-        check_output_path(plot_path, "the plot")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise MetaLearnError("--plot needs matplotlib: pip install 'metalearn[plot]' (or drop --plot)") from None
+        from metalearn.plot import check_can_plot
+
+        check_can_plot(plot_path)  # matplotlib installed, the path writable
     dataset = _load(data, target, task)  # the loader's warnings (e.g. dropped rows) are printed here
     if metric is not None:
         from metalearn.tasks import check_metric
