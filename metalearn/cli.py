@@ -84,18 +84,9 @@ class MetaLearnGroup(click.Group):
 
 def check_output_path(path, what: str):
     """Check before any work that ``what`` (e.g. "the model") can be written at ``path``."""
-    import os
-    from pathlib import Path
+    from metalearn.paths import check_writable
 
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: it is a directory; give a file name")
-    if not parent.is_dir():
-        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise MetaLearnError(f"cannot write {what} to {str(path)!r}: not writable; choose another path")
-    return path
+    return check_writable(path, what=what)
 
 
 def _echo_json(obj) -> None:

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from metalearn import paths
 from metalearn.exceptions import ModelError
 
 __all__ = ["FORMAT", "SavedModel", "check_writable", "data_hash", "model_metadata", "save_model", "load_model",
@@ -64,22 +65,9 @@ def check_writable(path) -> Path:
 
     Raises :class:`~metalearn.exceptions.ModelError` (one line) if the path is a
     directory, its directory does not exist or is not writable, or the file exists and
-    is not writable.
+    is not writable (:func:`metalearn.paths.check_writable`).
     """
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ModelError(f"model path {str(path)!r} is a directory; give a file name such as {str(path / 'model.joblib')!r}")
-    if not parent.is_dir():
-        raise ModelError(f"cannot write the model to {str(path)!r}: directory {str(parent)!r} does not exist; "
-                         f"create it or choose another path")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ModelError(f"cannot write the model to {str(path)!r}: directory {str(parent)!r} is not writable; "
-                         f"choose another path")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise ModelError(f"cannot write the model to {str(path)!r}: the file exists and is not writable; "
-                         f"choose another path")
-    return path
+    return paths.check_writable(path, what="the model", error=ModelError)
 
 
 def data_hash(X: pd.DataFrame, y=None) -> str:

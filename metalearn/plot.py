@@ -33,22 +33,13 @@ def check_can_plot(path=None) -> None:
     metalearn.exceptions.MetaLearnError: cannot write the plot to 'no-such-dir/curve.png': directory 'no-such-dir' does not exist; create it or choose another path
     """
     import importlib.util
-    import os
-    from pathlib import Path
+
+    from metalearn.paths import check_writable
 
     if importlib.util.find_spec("matplotlib") is None:
         raise MetaLearnError("the convergence plot needs matplotlib: pip install 'metalearn[plot]' (or do not ask for a plot)")
-    if path is None:
-        return
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise MetaLearnError(f"plot path {str(path)!r} is a directory; give a file name such as {str(path / 'curve.png')!r}")
-    if not parent.is_dir():
-        raise MetaLearnError(f"cannot write the plot to {str(path)!r}: directory {str(parent)!r} does not exist; "
-                             "create it or choose another path")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise MetaLearnError(f"cannot write the plot to {str(path)!r}: not writable; choose another path")
+    if path is not None:
+        check_writable(path, what="the plot")
 
 
 def plot_convergence(result, path=None, ax=None):
