@@ -586,10 +586,7 @@ def _open_kb(kb):
 
 
 def _register(kb, ds, characterize: bool):
-    record = kb.add_dataset(
-        ds.name, task_type=ds.task, source=ds.source, n_rows=ds.n_rows, n_cols=ds.n_features + 1,
-        content_hash=ds.content_hash, openml_id=ds.openml_id,
-    )
+    record = kb.register(ds)
     if characterize:
         have = kb.meta_features_frame([record.dataset_id], computed_by=f"metalearn {__version__}")
         if have.empty or have.dropna(how="all").empty:

@@ -874,20 +874,7 @@ def search(
     try:
         # ---- the dataset in the KB, characterized once --------------------
         if write_back:
-            rec = None
-            if dataset.content_hash:
-                rec = kb_obj.find_dataset(content_hash=dataset.content_hash)
-            if rec is None:
-                rec = kb_obj.add_dataset(
-                    dataset.name,
-                    task_type=dataset.task,
-                    source=dataset.source,
-                    n_rows=int(dataset.X.shape[0]),
-                    n_cols=int(dataset.X.shape[1]),
-                    content_hash=dataset.content_hash,
-                    openml_id=dataset.openml_id,
-                )
-            dataset_id = rec.dataset_id
+            dataset_id = kb_obj.register(dataset).dataset_id
 
         # ---- recommendations -------------------------------------------------
         recs = []

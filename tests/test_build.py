@@ -171,7 +171,7 @@ def test_failed_and_timed_out_evaluations_are_recorded_with_their_status(kb_path
         {"algorithm": "GaussianNB", "params": {}},
         {"algorithm": "RandomForestClassifier", "params": {"n_estimators": 2000}},
     ]))
-    report = build_kb([PENGUINS], kb=kb_path, portfolio=str(portfolio), timeout=1.0, characterize=False,
+    report = build_kb([PENGUINS], kb=kb_path, portfolio=str(portfolio), timeout=4.0, characterize=False,
                       progress=False)
     assert report.by_status.get("timeout") == 1 and report.n_ok == 1
     assert any("RandomForestClassifier" in line and "timeout" in line for line in report.failures)
