@@ -250,7 +250,7 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
       metalearn recommend data/examples/penguins.csv --target species --metric roc_auc_ovr --explain
     """
     from metalearn.kb import KnowledgeBase
-    from metalearn.recommend import RecommendationWarning, Recommender
+    from metalearn.recommender import RecommendationWarning, Recommender
 
     dataset = _load(data, target, task)
     with KnowledgeBase.open(kb_path) as kbase:  # the recommender characterizes the data with the groups it uses
@@ -331,7 +331,7 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
       metalearn search data/examples/penguins.csv --target species --time-budget 120 -o model.joblib
     """
     from metalearn.exceptions import SearchError
-    from metalearn.search import search as run_search
+    from metalearn.searcher import search as run_search
 
     if output is not None:  # every path written is checked before the trials start
         check_output_path(output, "the model")

@@ -2,7 +2,7 @@
 
 ``MetaLearnClassifier`` and ``MetaLearnRegressor`` take plain keyword arguments, so
 they clone, grid-search and pipeline like any scikit-learn estimator. ``fit`` calls
-:func:`metalearn.search.search` on (X, y) and keeps the refitted best configuration
+:func:`metalearn.search` on (X, y) and keeps the refitted best configuration
 as ``model_``; ``predict``, ``predict_proba`` (when the chosen model has it) and
 ``score`` delegate to it. ``X`` may be a DataFrame with string, categorical and missing
 values (kept as the CLI keeps them; ``feature_names_in_`` records its columns) or a numeric
@@ -120,7 +120,7 @@ class _MetaLearnBase(BaseEstimator):
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: the search cross-validates, give at least 2 samples")
         from metalearn.data import load_dataset
-        from metalearn.search import search
+        from metalearn.searcher import search
 
         dataset = load_dataset(frame, np.asarray(y), task=task, name=type(self).__name__)
         if self.random_state is None or isinstance(self.random_state, (int, np.integer)):
@@ -165,7 +165,7 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
     Parameters
     ----------
     n_trials : int, default 20
-        Trials of the search (see :func:`metalearn.search.search` for all budgets).
+        Trials of the search (see :func:`metalearn.search` for all budgets).
     time_budget : float, optional
         Seconds for the search.
     metric : str, optional

@@ -1,6 +1,6 @@
 """The leaderboard of a search: one row per trial, best first.
 
-:func:`leaderboard` takes the trials (:class:`metalearn.search.TrialRecord` objects or
+:func:`leaderboard` takes the trials (:class:`metalearn.searcher.TrialRecord` objects or
 their ``to_dict()`` dicts) and returns a DataFrame: ``rank`` (1 = best; none for a trial
 without a score), ``number``, ``algorithm``, ``params`` (only the parameters that differ
 from the algorithm's defaults, the canonical form of :mod:`metalearn.space.canonical`),

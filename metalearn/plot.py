@@ -2,7 +2,7 @@
 
 Needs matplotlib (``pip install metalearn[plot]``).
 
->>> from metalearn.search import SearchResult, TrialRecord
+>>> from metalearn.searcher import SearchResult, TrialRecord
 >>> trials = (TrialRecord(0, "GaussianNB", {}, 0.8, "ok", True), TrialRecord(1, "SVC", {}, 0.9, "ok", False))
 >>> r = SearchResult(0.9, {}, "SVC", "balanced_accuracy", "5-fold CV", "binary", "demo", trials)
 >>> ax = plot_convergence(r)

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metalearn.recommend import QUERY_GROUPS as RECOMMEND_GROUPS  # noqa: E402 - the groups recommend characterizes
+from metalearn.recommender import QUERY_GROUPS as RECOMMEND_GROUPS  # noqa: E402 - the groups recommend characterizes
 
 TARGET_E2E = 2.0  # issue #5
 TARGET_LOAD = 0.35
@@ -59,7 +59,7 @@ marks = [(time.perf_counter(), time.process_time())]
 from metalearn.data import load_dataset
 from metalearn.metafeatures import characterize
 from metalearn.kb import KnowledgeBase
-from metalearn.recommend import Recommender
+from metalearn.recommender import Recommender
 marks.append((time.perf_counter(), time.process_time()))
 ds = load_dataset(sys.argv[1], target=sys.argv[4])
 marks.append((time.perf_counter(), time.process_time()))
@@ -203,7 +203,7 @@ def main() -> int:
                     note = f"target {TARGET_FIRST} s (quiet machine)"
                 line(k, v, note)
         print("\n[start-up floors of the first recommendation's imports, fresh interpreter]")
-        for name in ("metalearn.recommend", "metalearn.space", "sklearn.ensemble"):
+        for name in ("metalearn.recommender", "metalearn.space", "sklearn.ensemble"):
             figures[f"import {name}"] = run_wall([sys.executable, "-c", f"import {name}"], args.repeats)
             line(f'python -c "import {name}"', figures[f"import {name}"])
 

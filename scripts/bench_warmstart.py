@@ -170,7 +170,7 @@ class Holdout:
 
 
 def run_method(method, train, excl, seed, budgets, args, evaluator, holdout_of):
-    from metalearn.search import search
+    from metalearn.searcher import search
 
     opts = dict(warm_start=False, sampler="tpe", prior_runs=False, narrow=False)
     if method in ("warm", "portfolio", "prior", "narrow"):
@@ -212,7 +212,7 @@ def run_wall(train, X_te, y_te, excl, seed, args):
     """Warm search and FLAML for the same wall time (no cache: real time); holdout scores."""
     from sklearn.metrics import get_scorer
 
-    from metalearn.search import search
+    from metalearn.searcher import search
 
     metric = "balanced_accuracy" if train.task != "regression" else "r2"
     out = {}

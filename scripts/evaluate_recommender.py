@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metalearn.recommend import DEFAULT_METRICS, QUERY_GROUPS, UNMATCHED_FEATURES, Recommender, greedy_portfolio
+from metalearn.recommender import DEFAULT_METRICS, QUERY_GROUPS, UNMATCHED_FEATURES, Recommender, greedy_portfolio
 
 FLAML_FEATURES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "PercentageOfNumericFeatures")
 COUNT_PREFIX = "NumberOf"

@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate_recommender import suites_for  # noqa: E402  (the recommender's own evaluation)
 
-from metalearn.recommend import DEFAULT_METRICS, Recommender  # noqa: E402
+from metalearn.recommender import DEFAULT_METRICS, Recommender  # noqa: E402
 
 FAMILY_OF_SUITE = {"classification-96": "classification", "classification-all": "classification",
                    "regression": "regression"}

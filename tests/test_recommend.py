@@ -8,7 +8,7 @@ import pytest
 from metalearn import space
 from metalearn.exceptions import MetaLearnError, RecommendationError
 from metalearn.kb import KnowledgeBase, RunInput
-from metalearn.recommend import Recommendation, Recommender, recommend
+from metalearn.recommender import Recommendation, Recommender, recommend
 
 KR_VS_KP = 3  # OpenML id of kr-vs-kp: OBOE runs and OpenML server qualities in the seed
 
@@ -200,7 +200,7 @@ def test_data_is_characterized_with_the_groups_the_kb_can_match_only(tmp_path, m
     import importlib
 
     from metalearn.data import load_dataset
-    from metalearn.recommend import QUERY_GROUPS
+    from metalearn.recommender import QUERY_GROUPS
 
     characterize_module = importlib.import_module("metalearn.metafeatures")
     seen = []
@@ -331,7 +331,7 @@ def test_crafted_configurations_with_runs_are_skipped_not_run(tmp_path, monkeypa
 
 
 def test_stored_forest_applies_like_scikit_learn():
-    from metalearn.recommend import _StoredForest, forest_proximity
+    from metalearn.recommender import StoredForest as _StoredForest, forest_proximity
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(120, 6)) * [1, 10, 100, 1e-3, 1, 1]
@@ -512,7 +512,7 @@ def test_cli_recommend_unknown_metric_exits_2_naming_the_nearest(tmp_path):
 
 
 def test_exclude_names_case_insensitive_and_unknown_names_warn_with_near_matches(tmp_path):
-    from metalearn.recommend import RecommendationWarning
+    from metalearn.recommender import RecommendationWarning
 
     with _small_kb(tmp_path / "kb.sqlite") as kb:
         rec = Recommender(kb, n_trees=20)
@@ -564,13 +564,13 @@ def test_an_excluded_dataset_is_excluded_under_every_name_and_id(tmp_path):
 
 
 def test_the_table_shows_changed_parameters_in_full_wrapped_and_the_neighbours_distances(tmp_path):
-    from metalearn.recommend import RecommendationResult
+    from metalearn.recommender import RecommendationResult
 
     long = {"n_estimators": 300, "max_features": 0.123456, "min_samples_leaf": 7, "criterion": "entropy",
             "class_weight": "balanced_subsample", "max_depth": 17, "min_samples_split": 9}
     params = space.validate_params("RandomForestClassifier", {**space.default_params("RandomForestClassifier"),
                                                               **long})
-    from metalearn.recommend import Evidence
+    from metalearn.recommender import Evidence
 
     ev = tuple(Evidence(i, f"neighbour-dataset-{i}", None, 0.1 * i, 0.8) for i in range(4))
     rec = Recommendation("RandomForestClassifier", params, 0.9, 0.01, ev, 1, "nearest-neighbour portfolio", 7, 12)

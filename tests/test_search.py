@@ -15,7 +15,7 @@ from metalearn.cli import main
 from metalearn.data import load_dataset
 from metalearn.exceptions import SearchError
 from metalearn.kb import KnowledgeBase
-from metalearn.search import SearchResult, search
+from metalearn.searcher import SearchResult, search
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 FAST = ("GaussianNB", "LogisticRegression", "DecisionTreeClassifier", "KNeighborsClassifier")
@@ -59,7 +59,7 @@ def test_cold_search_writes_every_run_and_reuses_the_dataset(wine, kb_path):
 
 def test_warm_start_enqueues_the_recommendations_first(wine, kb_path):
     from metalearn import space
-    from metalearn.recommend import recommend
+    from metalearn.recommender import recommend
 
     KnowledgeBase.open(kb_path, create="seed").close()
     exclude = ("openml:187",)
@@ -76,14 +76,14 @@ def test_warm_start_enqueues_the_recommendations_first(wine, kb_path):
 
 
 def _rec(algorithm, params, rank):
-    from metalearn.recommend import Evidence, Recommendation
+    from metalearn.recommender import Evidence, Recommendation
 
     return Recommendation(algorithm, params, 0.9, 0.05, (Evidence(1, "x", None, 0.1, 0.9),), rank, "test")
 
 
 def test_blended_warm_start_plan_deduplicates_diversifies_and_adds_defaults():
     from metalearn import space
-    from metalearn.search import warm_start_plan
+    from metalearn.searcher import warm_start_plan
 
     algorithms = space.algorithms_for("binary")
     recs = [
@@ -117,8 +117,8 @@ def test_blended_warm_start_plan_deduplicates_diversifies_and_adds_defaults():
 
 
 def test_blended_warm_start_in_a_search_is_what_the_plan_says(wine, kb_path):
-    from metalearn.recommend import recommend
-    from metalearn.search import _algorithm_regret, warm_start_plan
+    from metalearn.recommender import recommend
+    from metalearn.searcher._plan import algorithm_regret as _algorithm_regret, warm_start_plan
 
     KnowledgeBase.open(kb_path, create="seed").close()
     exclude = ("openml:187", "wine")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from metalearn.cli import main
 from metalearn.exceptions import SearchError
-from metalearn.search import check_cross_validatable, search
+from metalearn.searcher import check_cross_validatable, search
 
 FAST = ("GaussianNB", "DecisionTreeClassifier")
 
