@@ -222,20 +222,45 @@ def test_data_is_characterized_with_the_groups_the_kb_can_match_only(tmp_path, m
 
 # --------------------------------------------------------------------------- the KB's runs cache
 class _FrameOnlyKB:
-    """The KB without its cached runs arrays: the recommender reads ``runs_frame`` as it did before."""
+    """A ``KBReader`` without the KB's cached runs arrays and derived store: ``run_scores`` is made
+    from ``runs_frame`` here, nothing is stored, so the recommender fits and validates everything."""
 
     def __init__(self, kb):
         self._kb = kb
         self.path = kb.path
 
+    def change_token(self):
+        return self._kb.change_token()
+
+    def stats(self):
+        return self._kb.stats()
+
     def datasets_frame(self):
         return self._kb.datasets_frame()
 
-    def meta_features_frame(self):
-        return self._kb.meta_features_frame()
+    def meta_features_frame(self, dataset_ids=None, *, computed_by=None):
+        return self._kb.meta_features_frame(dataset_ids, computed_by=computed_by)
 
     def runs_frame(self, **kwargs):
         return self._kb.runs_frame(**kwargs)
+
+    def run_scores(self, metric):
+        from metalearn.kb import RunScores
+
+        frame = self._kb.runs_frame(metric=metric)
+        ids = frame["configuration_id"].to_numpy(dtype="int64")
+        return RunScores(metric, frame["dataset_id"].to_numpy(dtype="int64"), ids,
+                         frame["score"].to_numpy(dtype=float),
+                         dict(zip(ids.tolist(), zip(frame["algorithm"], frame["params"]))), -1)
+
+    def configurations(self, ids, *, validate=True):
+        return self._kb.configurations(ids, validate=validate)
+
+    def derived(self, name, key):
+        return None
+
+    def store_derived(self, name, key, arrays, *, info=None):
+        return False
 
 
 def _rounded(value):
@@ -291,7 +316,7 @@ def test_runs_cache_follows_add_runs_and_a_query_does_not_look_like_a_change(tmp
         ids = list(kb.datasets_frame().index)
         extra = kb.add_configuration("ExtraTreesClassifier", space.validate_params(
             "ExtraTreesClassifier", {"n_estimators": 300})).configuration_id
-        kb.add_runs(RunInput(d, extra, "balanced_accuracy", 0.999, "10-fold CV") for d in ids)
+        kb.add_runs(RunInput(d, extra, "balanced_accuracy", 0.999, "5-fold CV") for d in ids)  # comparable runs
         assert kb.run_scores("balanced_accuracy").generation > generation
         after = rec.explain(meta_features=query, task="binary", top=2)
         assert after.recommendations[0].configuration_id == extra

@@ -52,13 +52,14 @@ Examples
 from metalearn.recommender.offline import (
     DEFAULT_METRICS, QUERY_GROUPS, RELATED_METRICS, SUPPORT_PRIOR, UNMATCHED_FEATURES, StoredForest, forest_proximity,
 )
-from metalearn.recommender.online import Recommender, greedy_portfolio, recommend, registered_params
+from metalearn.recommender.online import Recommender, recommend
+from metalearn.recommender.portfolio import first_choice, greedy_portfolio, registered_params
 from metalearn.recommender.records import (
     Evidence, Neighbour, Recommendation, RecommendationResult, RecommendationWarning,
 )
 
 __all__ = [
     "Evidence", "Recommendation", "Neighbour", "RecommendationResult", "RecommendationWarning", "Recommender",
-    "recommend", "registered_params", "forest_proximity", "greedy_portfolio", "StoredForest", "DEFAULT_METRICS",
+    "recommend", "registered_params", "forest_proximity", "greedy_portfolio", "first_choice", "StoredForest", "DEFAULT_METRICS",
     "RELATED_METRICS", "QUERY_GROUPS", "UNMATCHED_FEATURES", "SUPPORT_PRIOR",
 ]

@@ -44,8 +44,9 @@ UNMATCHED_FEATURES = frozenset({"NaiveBayesErrRate", "NaiveBayesAUC", "NaiveBaye
 """OpenML server qualities (Weka landmarkers) that the characterizer does not compute: never used,
 so that a query from the KB (as in the leave-one-out evaluation) sees what a new dataset's does."""
 
-SHRINKAGE = 0.05
-SUPPORT_PRIOR = float(os.environ.get("METALEARN_SUPPORT_PRIOR", "10"))
+SHRINKAGE = float(os.environ.get("METALEARN_SHRINKAGE", "0.05"))
+MIN_LEAF = int(os.environ.get("METALEARN_LEAF", "1"))
+SUPPORT_PRIOR = float(os.environ.get("METALEARN_SUPPORT_PRIOR", "30"))
 """Pseudo-datasets of the hierarchical prior (#12 item 2): a configuration's mean regret is shrunk
 toward its algorithm family's, and that toward the global one, as if each level had this many more
 datasets; its neighbours' evidence is shrunk toward that prior with weight ``SUPPORT_PRIOR / n``
@@ -54,6 +55,13 @@ unless it dominates there. Chosen on the design third of the OBOE datasets (scri
 --part design); the environment variable exists for that evaluation only."""
 """Weight (in units of the neighbours' total weight, which is 1) of the global mean
 regret in a configuration's expected regret. Fixed a priori."""
+MIN_SHARED_CONFIGS = 3
+"""Runs of another source or protocol on a dataset join its reference runs (the source and protocol
+with most configurations there) only if the two share this many configurations: their scores are
+shifted by the median difference on those. Without that many, they are not comparable and unused."""
+ALIGNMENT = os.environ.get("METALEARN_ALIGNMENT", "reference")
+PORTFOLIO_REGRET = os.environ.get("METALEARN_PORTFOLIO", "scaled")
+REGRET_SCALE = os.environ.get("METALEARN_SCALE", "std")
 N_TREES = 100
 MAX_COMPONENTS = 16
 MAX_FEATURES = 0.33
@@ -88,7 +96,7 @@ def forest_proximity(features: np.ndarray, regret: np.ndarray, query: np.ndarray
     target = u[:, :k] * s[:k]
     max_features = max(MAX_FEATURES, min(1.0, 3 / features.shape[1]))  # at least 3 candidates per split
     forest = RandomForestRegressor(n_estimators=n_trees, max_features=max_features, bootstrap=True,
-                                   min_samples_leaf=1, random_state=random_state, n_jobs=1)
+                                   min_samples_leaf=MIN_LEAF, random_state=random_state, n_jobs=1)
     forest.fit(features, target)
     weights, distance = proximity(forest, forest.apply(features), query)
     return (weights, distance, forest) if return_forest else (weights, distance)
@@ -144,6 +152,56 @@ def pivot_mean(rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> pd.Dat
                         columns=pd.Index(col_ids, name="configuration_id"))
 
 
+def run_groups(frame: pd.DataFrame) -> np.ndarray:
+    """Integer code of each run's (source, protocol) in a runs frame (``runs_frame`` columns)."""
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64)
+    pairs = frame["source"].astype(str).fillna("") + "\0" + frame["protocol"].astype(str).fillna("")
+    return pd.factorize(pairs, sort=True)[0].astype(np.int64)
+
+
+def comparable_scores(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
+    """Mean score per (dataset, configuration) on the scale of each dataset's reference runs.
+
+    ``groups`` codes each run's source and protocol. On each dataset the group with most
+    configurations is the reference; another group's runs count only where it shares at least
+    :data:`MIN_SHARED_CONFIGS` configurations with the reference there, shifted by the median
+    of the reference's minus its scores on those (the reference's own score wins for a shared
+    configuration). So a regret is always against the best score under one protocol, and a
+    few runs under an easier protocol cannot look better than the reference's best.
+
+    >>> import numpy as np
+    >>> d = np.array([1, 1, 1, 1, 1, 1, 1])
+    >>> c = np.array([1, 2, 3, 1, 2, 3, 4])
+    >>> s = np.array([.80, .70, .60, .90, .80, .70, .95])
+    >>> g = np.array([0, 0, 0, 1, 1, 1, 1])  # group 1: 0.1 easier, with one more configuration
+    >>> comparable_scores(d, c, s, g).round(3).to_numpy().tolist()
+    [[0.9, 0.8, 0.7, 0.95]]
+    """
+    frame = pd.DataFrame({"d": np.asarray(rows), "g": np.asarray(groups), "c": np.asarray(cols),
+                          "s": np.asarray(values, dtype=float)})
+    if ALIGNMENT == "pooled" or frame["g"].nunique() <= 1:
+        return pivot_mean(frame["d"].to_numpy(), frame["c"].to_numpy(), frame["s"].to_numpy())
+    cell = frame.groupby(["d", "g", "c"], sort=True)["s"].mean().reset_index()
+    size = cell.groupby(["d", "g"]).size().rename("n").reset_index()
+    size = size.sort_values(["d", "n", "g"], ascending=[True, False, True])
+    reference = size.drop_duplicates("d").set_index("d")["g"]
+    is_ref = (cell["g"] == cell["d"].map(reference)).to_numpy()
+    kept = [cell.loc[is_ref, ["d", "c", "s"]]]
+    other = cell.loc[~is_ref]
+    if len(other) and ALIGNMENT == "aligned":
+        ref_score = cell.loc[is_ref].set_index(["d", "c"])["s"]
+        diff = ref_score.reindex(pd.MultiIndex.from_frame(other[["d", "c"]])).to_numpy() - other["s"].to_numpy()
+        other = other.assign(diff=diff)
+        shift = other.groupby(["d", "g"])["diff"].agg(["median", "count"])
+        shift = shift.loc[shift["count"] >= MIN_SHARED_CONFIGS, "median"].rename("shift")
+        other = other.join(shift, on=["d", "g"], how="inner")
+        other = other.loc[other["diff"].isna()]  # configurations the reference has no run of
+        kept.append(other.assign(s=other["s"] + other["shift"])[["d", "c", "s"]])
+    merged = pd.concat(kept, ignore_index=True)
+    return pivot_mean(merged["d"].to_numpy(), merged["c"].to_numpy(), merged["s"].to_numpy())
+
+
 NOT_JSON = object()
 
 
@@ -193,6 +251,23 @@ def hierarchical_prior(regret: np.ndarray, observed: np.ndarray, algorithms) -> 
         cols = algorithms == name
         family[cols] = (total[cols].sum() + k * glob) / (n[cols].sum() + k)
     return (total + k * family) / (n + k)
+
+
+def scaled_regret(regret: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Each dataset's observed regrets divided by their standard deviation on that dataset (0 where not
+    observed), so that datasets where configurations differ widely do not outweigh the others when
+    the neighbours' regrets are averaged (``REGRET_SCALE = "none"`` keeps them as they are).
+
+    >>> scaled_regret(np.array([[0.0, 0.2], [0.0, 0.02]]), np.ones((2, 2), bool)).tolist()
+    [[0.0, 2.0], [0.0, 2.0]]
+    """
+    regret = np.where(observed, regret, 0.0)
+    if REGRET_SCALE == "none":
+        return regret
+    n = np.maximum(observed.sum(axis=1, keepdims=True), 1)
+    mean = regret.sum(axis=1, keepdims=True) / n
+    sd = np.sqrt((np.where(observed, regret - mean, 0.0) ** 2).sum(axis=1, keepdims=True) / n)
+    return np.where(observed, regret / np.where(sd > 0, sd, 1.0), 0.0)
 
 
 def decode_validated(found, n: int) -> list | None:
@@ -298,6 +373,8 @@ class RunArrays:
     configuration_id: np.ndarray
     score: np.ndarray
     configurations: Mapping[int, tuple[str, str]]
+    group: np.ndarray
+    """Each run's source and protocol as an integer code (for :func:`comparable_scores`)."""
 
 
 @dataclass
@@ -307,7 +384,8 @@ class RegretTable:
     dataset_ids: np.ndarray
     configuration_ids: np.ndarray
     scores: np.ndarray          # n x m, nan where no run
-    regret: np.ndarray          # n x m, missing filled with the configuration's mean regret
+    regret: np.ndarray          # n x m, missing filled with the configuration's prior regret
+    scaled: np.ndarray          # n x m, regret in units of its dataset's spread (scaled_regret), filled alike
     observed: np.ndarray        # n x m bool
     algorithms: list[str]
     params: list[dict]

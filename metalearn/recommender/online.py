@@ -9,78 +9,30 @@ registry (:func:`registered_params`), and the evidence behind each.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
-import warnings
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from metalearn.exceptions import MetaLearnError, RecommendationError
+from metalearn.recommender.exclusion import resolve_exclude
+from metalearn.recommender.explanation import Explainer
 from metalearn.recommender.offline import (
     DEFAULT_METRICS, MAX_COMPONENTS, MAX_FEATURES, MIN_CONFIGS_PER_DATASET, MIN_DATASETS, MIN_DATASETS_PER_CONFIG,
-    N_TREES, NOT_JSON, QUERY_GROUPS, RELATED_METRICS, SHRINKAGE, SUPPORT_PRIOR, UNMATCHED_FEATURES, RegretTable,
-    RunArrays, StoredForest, decode_validated, derived_ratios, forest_proximity, hierarchical_prior, log_scaled,
-    params_to_json, pivot_mean, proximity,
+    MIN_LEAF, N_TREES, NOT_JSON, QUERY_GROUPS, RELATED_METRICS, UNMATCHED_FEATURES, RegretTable, RunArrays, StoredForest,
+    comparable_scores, decode_validated, derived_ratios, forest_proximity, hierarchical_prior, params_to_json,
+    proximity, run_groups, scaled_regret,
 )
-from metalearn.recommender.records import (
-    Evidence, Neighbour, Recommendation, RecommendationResult, RecommendationWarning,
+from metalearn.recommender.portfolio import (  # noqa: F401 - greedy_portfolio, registered_params: public here too
+    expected_regret, greedy_portfolio, registered_params, registered_picks,
 )
+from metalearn.recommender.records import Recommendation, RecommendationResult
 from metalearn.tasks import check_metric, task_family
 
-__all__ = ["Recommender", "recommend", "greedy_portfolio", "registered_params"]
-
-
-def greedy_portfolio(regret: np.ndarray, weights: np.ndarray, n: int, *, first: int | None = None) -> list[int]:
-    """Greedy best-of-N: columns of ``regret`` minimizing the weighted mean of the row-wise minimum.
-
-    ``first`` forces the first pick (e.g. the configuration with the least expected regret).
-    """
-    regret = np.asarray(regret, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    chosen: list[int] = []
-    current = np.full(regret.shape[0], np.inf)
-    for _ in range(min(n, regret.shape[1])):
-        if first is not None and not chosen:
-            j = int(first)
-        else:
-            cost = (np.minimum(current[:, None], regret) * weights[:, None]).sum(axis=0)
-            cost[chosen] = np.inf
-            j = int(np.argmin(cost))
-        chosen.append(j)
-        current = np.minimum(current, regret[:, j])
-    return chosen
-
-
-def _kb_state(kb) -> tuple:
-    """A key that changes whenever the KB's content may have changed.
-
-    The KB's ``change_token()`` when it has one (its own cache writes are not changes);
-    else, for a KB file, size and modification time of the file and of its write-ahead
-    log (every committed write changes one of them); otherwise the KB's row counts.
-    """
-    if hasattr(kb, "change_token"):
-        return ("token",) + tuple(kb.change_token())
-    path = getattr(kb, "path", None)
-    try:
-        stats = [os.stat(f"{path}{suffix}") if os.path.exists(f"{path}{suffix}") else None
-                 for suffix in ("", "-wal")]
-    except (OSError, TypeError):
-        stats = [None]
-    if path is not None and stats[0] is not None:
-        return ("file", str(path)) + tuple(None if st is None else (st.st_ino, st.st_size, st.st_mtime_ns)
-                                           for st in stats)
-    if hasattr(kb, "stats"):
-        st = kb.stats()
-        return ("counts", st.n_datasets, st.n_meta_features, st.n_configurations, st.n_runs)
-    return ("unknown",)
-
-
-def _family(task: str) -> str:
-    return task_family(task, error=RecommendationError)
+__all__ = ["Recommender", "recommend"]
 
 
 class Recommender:
@@ -89,8 +41,7 @@ class Recommender:
     Parameters
     ----------
     kb : KnowledgeBase
-        An open knowledge base (anything with ``datasets_frame()``, ``meta_features_frame()``
-        and ``run_scores(metric)`` -- the KB's cached runs arrays -- or ``runs_frame(metric=...)``).
+        An open knowledge base: anything implementing ``metalearn.kb.KBReader``.
     n_trees : int
         Trees of the proximity forest.
     random_state : int
@@ -111,21 +62,22 @@ class Recommender:
         self.random_state = random_state
         self.validate = validate
         self._valid: dict = {}
+        self._fingerprint_value: str | None = None
         self._load()
 
     def _load(self) -> None:
         """(Re)read the KB's datasets and meta-features; forget every table derived from the KB."""
         for _ in range(3):  # reading may refresh the KB's own caches (a write): read again once it is stable
-            state = _kb_state(self.kb)
+            state = self.kb.change_token()
             self._datasets = self.kb.datasets_frame()
             mf = self.kb.meta_features_frame()
-            if _kb_state(self.kb) == state:
+            if self.kb.change_token() == state:
                 break
         self._state = state  # taken before reading: a write after it shows as a change at the next query
         self._meta = derived_ratios(mf.apply(pd.to_numeric, errors="coerce")) if len(mf.columns) else mf
         self._tables: dict = {}
         self._runs: dict = {}
-        self._display: dict = {}
+        self._explainer = Explainer(self._datasets, self._meta)
 
     def refresh(self) -> bool:
         """Re-read the KB if it changed since it was read (new runs, datasets or meta-features).
@@ -133,7 +85,7 @@ class Recommender:
         Called by every query, so a ``Recommender`` kept open while runs are written to its
         KB recommends from the current content. Returns True when it re-read.
         """
-        if _kb_state(self.kb) == self._state:
+        if self.kb.change_token() == self._state:
             return False
         self._load()
         return True
@@ -148,7 +100,7 @@ class Recommender:
     def runs(self, family: str, metric: str) -> pd.DataFrame:
         """The metric's successful runs on datasets of the task family, every ``runs_frame`` column
         (for analyses such as ``scripts/evaluate_recommender.py``; queries use the KB's cached arrays)."""
-        family = _family(family)
+        family = task_family(family, error=RecommendationError)
         runs = self.kb.runs_frame(metric=metric)
         if len(runs):
             task = self._datasets["task_type"]
@@ -161,21 +113,40 @@ class Recommender:
         """The metric's successful runs on datasets of the task family, as arrays (cached per KB state)."""
         key = (family, metric)
         if key not in self._runs:
-            if hasattr(self.kb, "run_scores"):  # the KB's cached arrays
-                scores = self.kb.run_scores(metric)
-                dataset_id, configuration_id, score = scores.dataset_id, scores.configuration_id, scores.score
-                configurations = scores.configurations
-            else:  # any object with runs_frame()
+            scores = self.kb.run_scores(metric)  # the KB's cached arrays
+            dataset_id, configuration_id, score = scores.dataset_id, scores.configuration_id, scores.score
+            configurations = scores.configurations
+            group = self._run_groups(metric, scores)
+            if group is None:  # the runs changed between the two reads: take everything from the frame
                 frame = self.kb.runs_frame(metric=metric)
                 dataset_id = frame["dataset_id"].to_numpy(dtype=np.int64)
                 configuration_id = frame["configuration_id"].to_numpy(dtype=np.int64)
                 score = frame["score"].to_numpy(dtype=float)
                 configurations = dict(zip(configuration_id.tolist(), zip(frame["algorithm"], frame["params"])))
+                group = run_groups(frame)
             task = self._datasets["task_type"]
             regression = task.index[task == "regression"].to_numpy(dtype=np.int64)
             keep = (np.isin(dataset_id, regression) == (family == "regression")) & ~np.isnan(score)
-            self._runs[key] = RunArrays(dataset_id[keep], configuration_id[keep], score[keep], configurations)
+            self._runs[key] = RunArrays(dataset_id[keep], configuration_id[keep], score[keep], configurations,
+                                        group[keep])
         return self._runs[key]
+
+    def _run_groups(self, metric: str, scores) -> np.ndarray | None:
+        """Each run of ``scores`` coded by its source and protocol, stored in the KB as derived data
+        (so a new process does not read the runs frame); None when the frame no longer matches."""
+        key = f"{metric}-{scores.generation}-{len(scores)}"
+        found = self.kb.derived("run-groups", key)
+        if found is not None:
+            group = np.asarray(found[0].get("group", ()))
+            if group.shape == (len(scores),) and group.dtype.kind in "iu":
+                return group
+        frame = self.kb.runs_frame(metric=metric)
+        if not (len(frame) == len(scores) and np.array_equal(frame["dataset_id"].to_numpy(), scores.dataset_id)
+                and np.array_equal(frame["configuration_id"].to_numpy(), scores.configuration_id)):
+            return None
+        group = run_groups(frame)
+        self.kb.store_derived("run-groups", key, {"group": group})
+        return group
 
     def _is_valid(self, algorithm: str, params_json: str, family: str) -> tuple[bool, dict]:
         key = (algorithm, params_json, family)
@@ -205,17 +176,21 @@ class Recommender:
         if key not in self._tables:
             runs = self._run_arrays(family, metric)
             rows, cols, values = runs.dataset_id, runs.configuration_id, runs.score
+            groups = runs.group
             if candidates is not None:
                 keep = np.isin(cols, np.fromiter(candidates, dtype=np.int64, count=len(candidates)))
-                rows, cols, values = rows[keep], cols[keep], values[keep]
+                rows, cols, values, groups = rows[keep], cols[keep], values[keep], groups[keep]
             wide, info = None, None
             if len(values):
                 info = {int(c): runs.configurations[int(c)] for c in np.unique(cols)}
                 self._validate_all(info, family)
-                valid = np.array([c for c, (algorithm, params) in info.items()
-                                  if self._is_valid(algorithm, params, family)[0]], dtype=np.int64)
+                from metalearn import space  # registered_params imports it for every recommendation anyway
+
+                registered = set(space.algorithms_for(family))  # a stored hint never adds another algorithm
+                valid = np.array([c for c, (algorithm, params) in info.items() if algorithm in registered
+                                  and self._is_valid(algorithm, params, family)[0]], dtype=np.int64)
                 keep = np.isin(cols, valid)
-                wide = pivot_mean(rows[keep], cols[keep], values[keep])
+                wide = comparable_scores(rows[keep], cols[keep], values[keep], groups[keep])
             self._tables[key] = (wide, info)
         return self._tables[key]
 
@@ -239,7 +214,9 @@ class Recommender:
                 algorithms = [info[int(c)][0] for c in cids]
                 prior = hierarchical_prior(np.where(observed, regret, 0.0), observed, algorithms)
                 regret = np.where(observed, regret, prior[None, :])
-                table = RegretTable(wide.index.to_numpy(), cids, scores, regret, observed,
+                scaled = scaled_regret(regret, observed)
+                scaled = np.where(observed, scaled, hierarchical_prior(scaled, observed, algorithms)[None, :])
+                table = RegretTable(wide.index.to_numpy(), cids, scores, regret, scaled, observed,
                                [info[int(c)][0] for c in cids],
                                [self._is_valid(*info[int(c)], family)[1] for c in cids])
         if exclude or candidates is not None:
@@ -249,7 +226,7 @@ class Recommender:
 
     def _fingerprint(self) -> str:
         """Versions and registry source that validation and forests depend on (no scikit-learn import)."""
-        if not hasattr(self, "_fingerprint_value"):
+        if self._fingerprint_value is None:
             import hashlib
             import importlib.util
             from importlib import metadata
@@ -265,9 +242,6 @@ class Recommender:
             self._fingerprint_value = digest.hexdigest()
         return self._fingerprint_value
 
-    def _stores_derived(self) -> bool:
-        return hasattr(self.kb, "derived") and hasattr(self.kb, "store_derived")
-
     def _validate_all(self, info: Mapping[int, tuple[str, str]], family: str) -> None:
         """Check every configuration of ``info`` against the registry, once per content.
 
@@ -279,7 +253,7 @@ class Recommender:
         if not todo:
             return
         key = None
-        if self.validate and self._stores_derived():
+        if self.validate:
             import hashlib
 
             text = json.dumps([self._fingerprint(), family, sorted([c, a, p] for c, (a, p) in todo.items())])
@@ -306,85 +280,30 @@ class Recommender:
         """
         import hashlib
 
-        key = None
-        if self._stores_derived():
-            digest = hashlib.sha256()
-            for part in ("forest-v1", self._fingerprint(), self.n_trees, self.random_state, MAX_FEATURES,
-                         MAX_COMPONENTS, X.shape, regret.shape):
-                digest.update(repr(part).encode("utf-8") + b"\0")
-            digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
-            digest.update(np.ascontiguousarray(regret, dtype="<f8").tobytes())
-            key = digest.hexdigest()
-            found = self.kb.derived("forest", key)
-            if found is not None:
-                arrays = found[0]
-                try:
-                    stored = StoredForest.from_arrays(arrays, X.shape[1])
-                    leaves = np.asarray(arrays["leaves"])
-                    sizes = np.diff(np.asarray(stored.offsets))
-                    if (leaves.shape == (X.shape[0], len(sizes)) and leaves.dtype.kind in "iu"
-                            and np.all(leaves >= 0) and np.all(leaves < sizes[None, :])):
-                        return stored, leaves
-                except (KeyError, ValueError, TypeError, IndexError, AttributeError):
-                    pass  # not a forest of these inputs: fit it again
+        digest = hashlib.sha256()
+        for part in ("forest-v1", self._fingerprint(), self.n_trees, self.random_state, MAX_FEATURES,
+                     MAX_COMPONENTS, MIN_LEAF, X.shape, regret.shape):
+            digest.update(repr(part).encode("utf-8") + b"\0")
+        digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+        digest.update(np.ascontiguousarray(regret, dtype="<f8").tobytes())
+        key = digest.hexdigest()
+        found = self.kb.derived("forest", key)
+        if found is not None:
+            arrays = found[0]
+            try:
+                stored = StoredForest.from_arrays(arrays, X.shape[1])
+                leaves = np.asarray(arrays["leaves"])
+                sizes = np.diff(np.asarray(stored.offsets))
+                if (leaves.shape == (X.shape[0], len(sizes)) and leaves.dtype.kind in "iu"
+                        and np.all(leaves >= 0) and np.all(leaves < sizes[None, :])):
+                    return stored, leaves
+            except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+                pass  # not a forest of these inputs: fit it again
         _, _, forest = forest_proximity(X, regret, X[0], n_trees=self.n_trees, random_state=self.random_state,
                                         return_forest=True)
         leaves = forest.apply(X)
-        if key is not None:
-            self.kb.store_derived("forest", key, {**StoredForest.arrays_of(forest), "leaves": leaves})
+        self.kb.store_derived("forest", key, {**StoredForest.arrays_of(forest), "leaves": leaves})
         return forest, leaves
-
-    def _resolve_exclude(self, exclude_datasets: Iterable) -> frozenset:
-        """KB dataset ids of ``exclude_datasets``, each under every name and id it has.
-
-        An entry is a KB id (int or digits), ``openml:<id>``, a name (case-insensitive; also the
-        KB key) or a content hash. Every KB row sharing a name, OpenML id or content hash with a
-        matched row is excluded too (one dataset imported from two sources). An entry matching
-        nothing warns (``RecommendationWarning``) with the nearest KB names.
-        """
-        if isinstance(exclude_datasets, (str, int)):
-            exclude_datasets = [exclude_datasets]
-        ds = self._datasets
-        names = ds["name"].astype(str).str.casefold()
-        keys = ds["key"].astype(str).str.casefold() if "key" in ds.columns else names
-        hashes = ds["content_hash"] if "content_hash" in ds.columns else pd.Series(None, index=ds.index)
-        out: set[int] = set()
-        for item in exclude_datasets:
-            text = str(item).strip()
-            if isinstance(item, (int, np.integer)) and not isinstance(item, bool) or text.isdigit():
-                matched = set(int(i) for i in ds.index if int(i) == int(text))
-            elif text.lower().startswith("openml:"):
-                try:
-                    oid = int(text.split(":", 1)[1])
-                except ValueError:
-                    raise RecommendationError(
-                        f"exclude_datasets entry {text!r} is not openml:<integer id>; write e.g. openml:31") from None
-                matched = set(int(i) for i in ds.index[(ds["openml_id"] == oid).fillna(False).to_numpy(bool)])
-            else:
-                folded = text.casefold()
-                hit = (names == folded) | (keys == folded) | (hashes.astype(str) == text)
-                matched = set(int(i) for i in ds.index[hit.to_numpy(bool)])
-            if not matched:
-                near = difflib.get_close_matches(text.casefold(), sorted(set(names)), n=3, cutoff=0.6)
-                hint = f"nearest KB names: {', '.join(near)}" if near else "no KB name is close"
-                warnings.warn(f"exclude_datasets entry {text!r} matches no KB dataset (id, openml:<id>, name or "
-                              f"content hash); {hint}", RecommendationWarning, stacklevel=4)
-            out |= matched
-        return frozenset(self._aliases(out)) if out else frozenset()
-
-    def _aliases(self, ids: set[int]) -> set[int]:
-        """``ids`` and every KB dataset sharing a name, OpenML id or content hash with one of them."""
-        ds = self._datasets
-        chosen = ds.loc[sorted(ids)]
-        same = ds["name"].astype(str).str.casefold().isin(set(chosen["name"].astype(str).str.casefold()))
-        oids = set(int(o) for o in chosen["openml_id"].dropna())
-        if oids:
-            same |= ds["openml_id"].isin(oids).fillna(False).astype(bool)
-        if "content_hash" in ds.columns:
-            hashes = set(h for h in chosen["content_hash"].dropna() if h)
-            if hashes:
-                same |= ds["content_hash"].isin(hashes).fillna(False).astype(bool)
-        return ids | set(int(i) for i in ds.index[same.to_numpy(bool)])
 
     # ---- query ------------------------------------------------------------------
     def explain(self, data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
@@ -399,10 +318,10 @@ class Recommender:
             raise RecommendationError(f"top={top} must be at least 1")
         self.refresh()
         mf, task = self._query(data, meta_features, task)
-        family = _family(task)
+        family = task_family(task, error=RecommendationError)
         if metric is not None:  # an unknown scorer, or one of the other task family, is an error, not a fallback
             check_metric(metric, task)
-        exclude = self._resolve_exclude(exclude_datasets)
+        exclude = resolve_exclude(self._datasets, exclude_datasets)
         cands = None if candidates is None else frozenset(int(c) for c in candidates)
 
         wanted = metric or DEFAULT_METRICS[family]
@@ -436,43 +355,14 @@ class Recommender:
             weights[rows], distance[rows] = proximity(forest, leaves, q)
             importances = forest.feature_importances_
 
-        n = n_all
-        w_obs = weights[:, None] * table.observed
-        wsum = w_obs.sum(axis=0)
-        local = (w_obs * table.regret).sum(axis=0)
-        prior = hierarchical_prior(np.where(table.observed, table.regret, 0.0), table.observed, table.algorithms)
-        strength = SHRINKAGE + SUPPORT_PRIOR / np.maximum(table.observed.sum(axis=0), 1)
-        expected_regret = (local + strength * prior) / (wsum + strength)
-        blend = (weights + SHRINKAGE / n) / (1 + SHRINKAGE)
-        picks, checked = self._registered_picks(table, family, expected_regret, blend, top)
+        expected, blend = expected_regret(table, weights)
+        picks, checked = registered_picks(table, family, expected, blend, top)
         if not picks:
             return self._cold_start(task, family, wanted, top, exclude)
-
-        order_n = np.argsort(distance, kind="stable")
-        recs = []
-        for rank, j in enumerate(picks, start=1):
-            col = table.scores[:, j]
-            obs = ~np.isnan(col)
-            ww = weights * obs
-            if ww.sum() > 0:
-                mean = float((ww * np.nan_to_num(col)).sum() / ww.sum())
-                sd = float(np.sqrt((ww * (np.nan_to_num(col) - mean) ** 2).sum() / ww.sum()))
-            else:
-                mean = float(np.nanmean(col))
-                sd = float(np.nanstd(col))
-            ev = []
-            for i in order_n:
-                if obs[i]:
-                    ev.append(self._evidence(table.dataset_ids[i], distance[i], col[i]))
-                if len(ev) == n_neighbours:
-                    break
-            recs.append(Recommendation(table.algorithms[j], checked[j], mean, sd, tuple(ev), rank,
-                                       reason, int(table.configuration_ids[j]), int(obs.sum())))
-        neighbours = tuple(
-            self._neighbour(table.dataset_ids[i], distance[i], weights[i], mf, features, importances)
-            for i in order_n[:n_neighbours]
-        )
-        return RecommendationResult(tuple(recs), neighbours, task, used, reason, tuple(features),
+        recs = self._explainer.recommendations(table, picks, checked, weights, distance, reason, n_neighbours)
+        neighbours = self._explainer.neighbours(table.dataset_ids, weights, distance, mf, features, importances,
+                                                n_neighbours)
+        return RecommendationResult(recs, neighbours, task, used, reason, tuple(features),
                                     len(table.dataset_ids), len(table.configuration_ids))
 
     def recommend(self, data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
@@ -483,34 +373,6 @@ class Recommender:
                                  exclude_datasets=exclude_datasets, candidates=candidates).recommendations)
 
     # ---- helpers ------------------------------------------------------------------
-    def _registered_picks(self, table: RegretTable, family: str, expected_regret: np.ndarray, blend: np.ndarray,
-                          top: int) -> tuple[list[int], dict[int, dict]]:
-        """The portfolio's columns, each checked against the registry now (never trusted from a cache).
-
-        A configuration whose algorithm is not a registered one of the task family, or whose
-        parameters ``metalearn.space.validate_params`` refuses, is dropped and the portfolio
-        chosen again without it. Returns the columns and their normalized parameters.
-        """
-        allowed = np.ones(len(expected_regret), dtype=bool)
-        checked: dict[int, dict] = {}
-        while allowed.any():
-            idx = np.flatnonzero(allowed)
-            first = int(np.argmin(expected_regret[idx]))
-            local = greedy_portfolio(table.regret[:, idx], blend, min(top, len(idx)), first=first)
-            picks = [int(idx[i]) for i in local]
-            bad = []
-            for j in picks:
-                if j not in checked:
-                    params = registered_params(table.algorithms[j], table.params[j], family)
-                    if params is None:
-                        bad.append(j)
-                    else:
-                        checked[j] = params
-            if not bad:
-                return picks, checked
-            allowed[bad] = False
-        return [], checked
-
     def _query(self, data, meta_features, task) -> tuple[dict, str]:
         if data is None and meta_features is None:
             raise RecommendationError("recommend needs data or meta_features; pass a dataset (path, openml:<id>, "
@@ -557,36 +419,6 @@ class Recommender:
         features = sorted(c for c in shared if share[c] >= 0.5)
         return features, rows
 
-    def _info(self, dataset_id) -> tuple[str, int | None]:
-        if dataset_id in self._datasets.index:
-            row = self._datasets.loc[dataset_id]
-            oid = row.get("openml_id")
-            return str(row.get("name")), (None if oid is None or pd.isna(oid) else int(oid))
-        return str(dataset_id), None
-
-    def _evidence(self, dataset_id, distance, score) -> Evidence:
-        name, oid = self._info(dataset_id)
-        return Evidence(int(dataset_id), name, oid, float(distance), float(score))
-
-    def _neighbour(self, dataset_id, distance, weight, mf, features, importances) -> Neighbour:
-        name, oid = self._info(dataset_id)
-        near: list[tuple[str, float, float]] = []
-        if features and importances is not None:
-            key = tuple(features)
-            if key not in self._display:
-                scaled = log_scaled(self._meta[list(features)])
-                spread = (scaled.quantile(0.75) - scaled.quantile(0.25)).replace(0, np.nan).fillna(scaled.std())
-                self._display = {key: (scaled, spread.replace(0, np.nan).fillna(1.0))}
-            scaled, spread = self._display[key]
-            q = log_scaled(pd.DataFrame([{f: mf[f] for f in features}])).iloc[0]
-            row = scaled.loc[dataset_id] if dataset_id in scaled.index else None
-            if row is not None:
-                top_feats = [features[i] for i in np.argsort(-importances)[:10]]
-                gaps = sorted((abs(q[f] - row[f]) / spread[f], f) for f in top_feats if pd.notna(row[f]))
-                raw = self._meta.loc[dataset_id]
-                near = [(f, float(mf[f]), float(raw[f])) for _, f in gaps[:3]]
-        return Neighbour(int(dataset_id), name, oid, float(distance), float(weight), tuple(near))
-
     def _cold_start(self, task, family, metric, top, exclude) -> RecommendationResult:
         from metalearn import space
 
@@ -602,30 +434,6 @@ class Recommender:
         for rank, (algorithm, params) in enumerate(space.default_portfolio(task, top), start=1):
             recs.append(Recommendation(algorithm, dict(params), float("nan"), float("nan"), (), rank, reason))
         return RecommendationResult(tuple(recs), (), task, metric, reason, (), 0, 0)
-
-
-def registered_params(algorithm, params, family: str) -> dict | None:
-    """``params`` normalized by the registry if ``algorithm`` is a registered algorithm of the task
-    family and ``validate_params`` accepts them; else ``None``.
-
-    Checked on every recommendation: the KB's rows and its derived caches are data, never authority.
-
-    >>> registered_params("KNeighborsClassifier", {"n_neighbors": 7}, "classification")
-    {'n_neighbors': 7}
-    >>> registered_params("os.system", {}, "classification") is None
-    True
-    """
-    from metalearn import space
-
-    if not isinstance(algorithm, str) or not isinstance(params, Mapping):
-        return None
-    try:
-        spec = space.get_algorithm(algorithm)
-        if spec.task != family:
-            return None
-        return dict(space.validate_params(algorithm, dict(params)))
-    except (MetaLearnError, TypeError, ValueError):
-        return None
 
 
 def recommend(data=None, *, meta_features: Mapping[str, float] | None = None, task: str | None = None,
@@ -658,7 +466,7 @@ def recommend(data=None, *, meta_features: Mapping[str, float] | None = None, ta
     """
     from metalearn.kb import KnowledgeBase
 
-    if kb is None or isinstance(kb, (str, bytes)) or hasattr(kb, "__fspath__"):
+    if kb is None or isinstance(kb, (str, bytes, os.PathLike)):
         with KnowledgeBase.open(kb, create="seed") as opened:
             return Recommender(opened).recommend(data, meta_features=meta_features, task=task, metric=metric,
                                                  top=top, exclude_datasets=exclude_datasets)
