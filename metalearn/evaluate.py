@@ -12,6 +12,19 @@ runs out of memory comes back as an :class:`EvaluationResult` with status
 >>> result = evaluate("GaussianNB", {}, X, y, task="multiclass", metric="accuracy", cv=3)
 >>> result.status, result.protocol, round(result.score, 2)
 ('ok', '3-fold CV', 0.96)
+
+Partial evaluations serve multi-fidelity search: ``folds=(0,)`` runs only the first
+fold of the same seeded split (its scores and out-of-fold rows only), ``max_rows=``
+evaluates a seeded, stratified subsample of the rows (the protocol string says so),
+and :func:`merge_folds` joins the evaluations of disjoint folds of one split into the
+result a full evaluation gives:
+
+>>> first = evaluate("GaussianNB", {}, X, y, task="multiclass", metric="accuracy", cv=3, folds=(0,))
+>>> first.protocol, len(first.fold_scores)
+('3-fold CV, fold 1 of 3', 1)
+>>> rest = evaluate("GaussianNB", {}, X, y, task="multiclass", metric="accuracy", cv=3, folds=(1, 2))
+>>> merge_folds(first, rest).fold_scores == result.fold_scores
+True
 """
 
 from __future__ import annotations
@@ -44,6 +57,8 @@ __all__ = [
     "default_metric",
     "Protocol",
     "protocol_for",
+    "merge_folds",
+    "subsample_indices",
     "DEFAULT_HOLDOUT_THRESHOLD",
 ]
 
@@ -84,6 +99,11 @@ class EvaluationResult:
     classes : tuple or None
         With ``keep_predictions=True`` on classification: the class labels (sorted, as
         the fitted estimators order them). None otherwise.
+    folds : tuple of int or None
+        The fold indices evaluated (``evaluate(..., folds=...)``), in order; None when
+        every fold of the split was.
+    n_folds : int or None
+        How many folds the split has (set with ``folds``).
     """
 
     status: str
@@ -96,6 +116,8 @@ class EvaluationResult:
     scores: Mapping[str, float] = dataclass_field(default_factory=dict)
     oof: Any = None
     classes: tuple | None = None
+    folds: tuple | None = None
+    n_folds: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -345,6 +367,116 @@ def _splits(y, family: str, cv: int, random_state, n_rows: int, holdout_threshol
     return list(splitter.split(indices)), cv_protocol(folds), tuple(notes)
 
 
+def subsample_indices(y, task: str, max_rows: int, *, random_state: int | None = 0):
+    """Sorted row indices of a seeded subsample of ``max_rows`` rows of target ``y``:
+    stratified by class for classification when every class has 2 rows or more (so
+    each class keeps its share), plain random otherwise. All rows when ``y`` has no
+    more than ``max_rows``.
+
+    >>> subsample_indices([0] * 80 + [1] * 20, "binary", 10).size
+    10
+    >>> int(np.sum(np.asarray([0] * 80 + [1] * 20)[subsample_indices([0] * 80 + [1] * 20, "binary", 10)]))
+    2
+    """
+    from sklearn.model_selection import train_test_split
+
+    family = task_family(task, error=EvaluationError)
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 2:
+        raise EvaluationError(f"max_rows = {max_rows!r}; use an integer of at least 2 or None")
+    values = _prepare_target(y, family)
+    indices = np.arange(len(values))
+    if len(values) <= max_rows:
+        return indices
+    stratify = None
+    if family == "classification":
+        counts = pd.Series(values).value_counts()
+        if counts.min() >= 2 and len(counts) <= max_rows:
+            stratify = values
+    kept, _ = train_test_split(indices, train_size=int(max_rows), random_state=random_state, stratify=stratify)
+    return np.sort(kept)
+
+
+def _fold_suffix(folds: tuple, n_folds: int) -> str:
+    """The protocol suffix of a partial evaluation: ', fold 1 of 5', ', folds 2,3,4,5 of 5'."""
+    word = "fold" if len(folds) == 1 else "folds"
+    return f", {word} {','.join(str(i + 1) for i in folds)} of {n_folds}"
+
+
+def _sample_suffix(n_kept: int, n_rows: int) -> str:
+    return f" on a {n_kept}-row sample of {n_rows}"
+
+
+def merge_folds(*results: EvaluationResult) -> EvaluationResult:
+    """Join evaluations of disjoint folds of one split (``evaluate(..., folds=...)``
+    with the same data, configuration, cv and seed) into one result.
+
+    The fold scores come in fold order, the out-of-fold predictions are the union of
+    the parts' rows, ``fit_time`` is the sum; when the parts cover every fold, the
+    protocol is the full split's (``"5-fold CV"``) and the result equals a full
+    evaluation's (fold scores, score, oof). A part that did not finish makes the
+    merge that part (status, error).
+
+    Raises
+    ------
+    EvaluationError
+        The parts are not folds of one split, or overlap.
+    """
+    if not results:
+        raise EvaluationError("merge_folds needs at least one evaluation")
+    for part in results:
+        if not part.ok:
+            return part
+    if len(results) == 1:
+        return results[0]
+    n_folds = results[0].n_folds
+    bases = set()
+    seen: dict = {}
+    for part in results:
+        if part.folds is None or part.n_folds != n_folds:
+            raise EvaluationError("merge_folds joins evaluations of some folds of one split; "
+                                  "give results of evaluate(..., folds=...) with the same cv")
+        bases.add(part.protocol[: -len(_fold_suffix(part.folds, part.n_folds))])
+        for position, fold in enumerate(part.folds):
+            if fold in seen:
+                raise EvaluationError(f"merge_folds: fold {fold + 1} is in two of the evaluations; give disjoint folds")
+            seen[fold] = (part, position)
+    if len(bases) != 1:
+        raise EvaluationError(f"merge_folds: the evaluations have different protocols: {', '.join(sorted(bases))}")
+    order = sorted(seen)
+    fold_scores = tuple(seen[f][0].fold_scores[seen[f][1]] for f in order)
+    weights = [len(part.folds) for part in results]
+    scores = {}
+    for metric in results[0].scores:
+        values = [part.scores.get(metric, float("nan")) for part in results]
+        scores[metric] = float(np.dot(values, weights) / sum(weights))
+    if scores:  # the main metric (the first) exactly as a full evaluation averages it
+        scores[next(iter(scores))] = float(np.mean(fold_scores))
+    oof = None
+    if all(part.oof is not None for part in results):
+        oof = results[0].oof.copy()
+        for part in results[1:]:
+            covered = _covered_rows(part.oof)
+            oof[covered] = part.oof[covered]
+    complete = len(order) == n_folds
+    base = bases.pop()
+    protocol = base if complete else base + _fold_suffix(tuple(order), n_folds)
+    notes = tuple(dict.fromkeys(note for part in results for note in part.notes))
+    return EvaluationResult(
+        "ok", float(np.mean(fold_scores)), fold_scores, float(sum(part.fit_time for part in results)), None,
+        protocol, notes, scores, oof, results[0].classes,
+        None if complete else tuple(order), None if complete else n_folds,
+    )
+
+
+def _covered_rows(oof):
+    """Boolean mask of the rows an out-of-fold array has predictions for."""
+    if oof.dtype == object:
+        filled = np.array([value is not None for value in oof.reshape(len(oof), -1)[:, 0]])
+        return filled
+    flat = oof.reshape(len(oof), -1)
+    return ~np.isnan(flat).all(axis=1)
+
+
 def _rows(data, index):
     return data.iloc[index] if isinstance(data, (pd.DataFrame, pd.Series)) else data[index]
 
@@ -419,6 +551,8 @@ def evaluate(
     in_process: bool = False,
     metrics: tuple[str, ...] | list[str] = (),
     keep_predictions: bool = False,
+    folds: tuple[int, ...] | list[int] | None = None,
+    max_rows: int | None = None,
 ) -> EvaluationResult:
     """Score one configuration by cross-validation, safely.
 
@@ -452,6 +586,17 @@ def evaluate(
         metric's.
     keep_predictions : bool
         Return the out-of-fold predictions as ``result.oof`` (and ``result.classes``).
+    folds : sequence of int or None
+        Evaluate only these folds (0-based indices into :func:`protocol_for`'s split of
+        the same ``y``, ``cv`` and ``random_state``): ``fold_scores``, ``score`` and the
+        ``oof`` rows are those folds' only, each fold score equal to the full
+        evaluation's, and the protocol says which (``"5-fold CV, fold 1 of 5"``).
+        :func:`merge_folds` joins disjoint parts. None (default): every fold.
+    max_rows : int or None
+        Evaluate on a seeded subsample of this many rows (:func:`subsample_indices`,
+        stratified by class) when ``X`` has more; the protocol says so
+        (``"5-fold CV on a 10000-row sample of 48842"``), ``oof`` keeps one row per
+        input row (nan outside the sample). None (default): every row.
 
     Returns
     -------
@@ -491,11 +636,27 @@ def evaluate(
         raise EvaluationError(f"X has {n_rows} rows but y has {len(y)}; give one target value per row")
     if n_rows < 2:
         raise EvaluationError(f"{n_rows} rows cannot be cross-validated; give at least 2 rows")
-    plan = protocol_for(y, task, cv, random_state=random_state, holdout_threshold=holdout_threshold)
+    sample = None
+    if max_rows is not None:
+        sample = subsample_indices(y, task, max_rows, random_state=random_state)
+        if len(sample) == n_rows:
+            sample = None
+    X_eval, y_eval = (X, y) if sample is None else (_rows(X, sample), _rows(y, sample))
+    plan = protocol_for(y_eval, task, cv, random_state=random_state, holdout_threshold=holdout_threshold)
     y_values, splits, protocol, notes = plan.y, plan.splits, plan.protocol, plan.notes
+    if sample is not None:
+        protocol += _sample_suffix(len(sample), n_rows)
+    chosen = None
+    if folds is not None:
+        chosen = _check_folds(folds, len(splits))
+        if len(chosen) < len(splits):
+            splits = tuple(splits[i] for i in chosen)
+            protocol += _fold_suffix(chosen, len(plan.splits))
+        else:
+            chosen = None
 
     def job():
-        return _cross_validate(name, params, X, y_values, splits, scorers, random_state, keep_predictions)
+        return _cross_validate(name, params, X_eval, y_values, splits, scorers, random_state, keep_predictions)
 
     if in_process:
         if timeout is not None or memory_limit_mb is not None:
@@ -515,9 +676,30 @@ def evaluate(
         per_metric, oof, classes = outcome.value
         fold_scores = per_metric[metric]
         scores = {m: _mean(v) for m, v in per_metric.items()}
+        if oof is not None and sample is not None:  # one row per input row, nan outside the sample
+            full = np.full((n_rows,) + oof.shape[1:], np.nan) if oof.dtype != object else np.full(
+                (n_rows,) + oof.shape[1:], None, dtype=object)
+            full[sample] = oof
+            oof = full
+        n_folds = len(plan.splits) if chosen is not None else None
         return EvaluationResult("ok", float(np.mean(fold_scores)), fold_scores, elapsed, None, protocol, notes,
-                                scores, oof, classes)
-    return EvaluationResult(outcome.status, float("nan"), (), elapsed, outcome.error, protocol, notes)
+                                scores, oof, classes, chosen, n_folds)
+    return EvaluationResult(outcome.status, float("nan"), (), elapsed, outcome.error, protocol, notes,
+                            folds=chosen, n_folds=len(plan.splits) if chosen is not None else None)
+
+
+def _check_folds(folds, n_splits: int) -> tuple:
+    """The fold indices as a sorted tuple, checked against the split's size."""
+    if isinstance(folds, (str, bytes)) or not hasattr(folds, "__iter__"):
+        raise EvaluationError(f"folds = {folds!r}; give a sequence of fold indices, e.g. (0,)")
+    chosen = list(folds)
+    if not chosen or any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in chosen):
+        raise EvaluationError(f"folds = {folds!r}; give a non-empty sequence of integer fold indices, e.g. (0,)")
+    bad = [int(i) for i in chosen if not 0 <= i < n_splits]
+    if bad or len(set(chosen)) != len(chosen):
+        raise EvaluationError(
+            f"folds = {folds!r}; the split has {n_splits} fold(s): give distinct indices from 0 to {n_splits - 1}")
+    return tuple(sorted(int(i) for i in chosen))
 
 
 def fit_final(name: str, params: Mapping[str, Any] | None, X, y, random_state: int | None = 0):

@@ -192,3 +192,87 @@ def test_regression_metrics_and_protocol_for_errors():
         ev.protocol_for(y, "ranking")
     with pytest.raises(EvaluationError, match="cv = 1"):
         ev.protocol_for(y, "regression", 1)
+
+
+# --------------------------------------------------------------------------
+# Partial evaluations (multi-fidelity rungs): folds=, max_rows=, merge_folds
+# --------------------------------------------------------------------------
+def _titanic():
+    from metalearn.data import load_dataset
+
+    dataset = load_dataset(ROOT / "data" / "examples" / "titanic.csv")
+    return dataset
+
+
+def test_partial_folds_equal_the_matching_folds_of_a_full_evaluation():
+    ds = _titanic()
+    kwargs = dict(task=ds.task, metric="balanced_accuracy", metrics=["accuracy"], keep_predictions=True, random_state=3)
+    full = ev.evaluate("LogisticRegression", {"C": 0.5}, ds.X, ds.y, **kwargs)
+    first = ev.evaluate("LogisticRegression", {"C": 0.5}, ds.X, ds.y, folds=(0,), **kwargs)
+    rest = ev.evaluate("LogisticRegression", {"C": 0.5}, ds.X, ds.y, folds=[4, 2, 1, 3], **kwargs)
+    assert full.ok and first.ok and rest.ok
+    assert first.fold_scores == full.fold_scores[:1] and rest.fold_scores == full.fold_scores[1:]
+    assert first.protocol == "5-fold CV, fold 1 of 5" and first.folds == (0,) and first.n_folds == 5
+    assert rest.protocol == "5-fold CV, folds 2,3,4,5 of 5" and rest.folds == (1, 2, 3, 4)
+    # the first fold's oof rows only: exactly its test rows, equal to the full evaluation's there
+    test_rows = ev.protocol_for(ds.y, ds.task, 5, random_state=3).splits[0][1]
+    filled = ~np.isnan(first.oof).all(axis=1)
+    assert sorted(np.flatnonzero(filled)) == sorted(test_rows)
+    np.testing.assert_array_equal(first.oof[filled], full.oof[filled])
+    merged = ev.merge_folds(first, rest)
+    assert merged.protocol == full.protocol == "5-fold CV" and merged.folds is None
+    assert merged.fold_scores == full.fold_scores and merged.score == full.score
+    np.testing.assert_array_equal(merged.oof, full.oof)
+    assert merged.scores["accuracy"] == pytest.approx(full.scores["accuracy"], abs=1e-12)
+    assert merged.fit_time == pytest.approx(first.fit_time + rest.fit_time)
+    partial = ev.merge_folds(first, ev.evaluate("LogisticRegression", {"C": 0.5}, ds.X, ds.y, folds=(2,), **kwargs))
+    assert partial.protocol == "5-fold CV, folds 1,3 of 5" and partial.fold_scores == (full.fold_scores[0], full.fold_scores[2])
+
+
+def test_merge_folds_refuses_overlapping_or_foreign_parts(iris):
+    X, y = iris
+    a = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", folds=(0, 1), in_process=True)
+    b = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", folds=(1,), in_process=True)
+    with pytest.raises(EvaluationError, match="fold 2 is in two"):
+        ev.merge_folds(a, b)
+    whole = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", in_process=True)
+    with pytest.raises(EvaluationError, match="folds=..."):
+        ev.merge_folds(a, whole)
+    other_cv = ev.evaluate("GaussianNB", {}, X, y, task="multiclass", cv=3, folds=(2,), in_process=True)
+    with pytest.raises(EvaluationError, match="same cv"):
+        ev.merge_folds(a, other_cv)
+    failed = ev.evaluate("LinearSVC", {"penalty": "l1", "loss": "hinge"}, X, y, task="multiclass", folds=(2,))
+    assert ev.merge_folds(a, failed).status == "failed"  # a part that did not finish is the merge
+
+
+@pytest.mark.parametrize("folds, message", [((5,), "0 to 4"), ((), "non-empty"), ("0", "sequence"), ((0, 0), "distinct"),
+                                            ((True,), "integer")])
+def test_bad_folds_name_the_parameter_and_the_range(iris, folds, message):
+    X, y = iris
+    with pytest.raises(EvaluationError, match=message) as info:
+        ev.evaluate("GaussianNB", {}, X, y, task="multiclass", folds=folds, in_process=True)
+    assert str(info.value).startswith("folds = ")
+
+
+def test_max_rows_evaluates_a_seeded_stratified_sample_and_says_so():
+    ds = _titanic()
+    n = len(ds.y)
+    sample = ev.subsample_indices(ds.y, ds.task, 300, random_state=0)
+    assert len(sample) == 300 and list(sample) == sorted(set(sample))
+    share = pd.Series(np.asarray(ds.y)).value_counts(normalize=True)
+    sampled = pd.Series(np.asarray(ds.y)[sample]).value_counts(normalize=True)
+    assert (share - sampled).abs().max() < 0.01  # stratified
+    np.testing.assert_array_equal(sample, ev.subsample_indices(ds.y, ds.task, 300, random_state=0))  # seeded
+    assert not np.array_equal(sample, ev.subsample_indices(ds.y, ds.task, 300, random_state=1))
+    r = ev.evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, max_rows=300, folds=(0,), keep_predictions=True)
+    assert r.ok and r.protocol == f"5-fold CV on a 300-row sample of {n}, fold 1 of 5"
+    assert r.oof.shape[0] == n and (~np.isnan(r.oof).all(axis=1)).sum() == 60  # one fifth of the sample
+    # the same as evaluating the sample itself
+    direct = ev.evaluate("GaussianNB", {}, ds.X.iloc[sample], np.asarray(ds.y)[sample], task=ds.task, folds=(0,))
+    assert direct.fold_scores == r.fold_scores
+    # more rows asked than there are: the full evaluation, same protocol string
+    assert ev.evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, max_rows=10 * n).protocol == "5-fold CV"
+    with pytest.raises(EvaluationError, match="max_rows = 1;"):
+        ev.evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, max_rows=1)
+    reg = ev.subsample_indices(np.arange(50.0), "regression", 20, random_state=0)
+    assert len(reg) == 20
