@@ -1,0 +1,180 @@
+"""The predicted cost of a configuration on a dataset, from the KB's fit times.
+
+The model (per algorithm, least squares on the logarithms; stated here because the
+warm start's order and its skip decisions depend on it)::
+
+    log(seconds) = a[configuration] + b * log(n_rows) + c * log(n_features)
+
+* ``b`` and ``c`` are the algorithm's slopes, fitted on every timed run of the
+  algorithm when they span at least :data:`MIN_RUNS_FOR_SLOPES` runs on
+  :data:`MIN_DATASETS_FOR_SLOPES` datasets: least squares within configurations
+  (each configuration its own intercept; pooled if no configuration ran on datasets
+  of different sizes), each clipped to ``[0, 2.5]``. Otherwise ``b = c = 1``: time
+  linear in rows x features.
+* ``a`` is the median residual ``log(t) - b log(rows) - c log(features)`` of the
+  configuration's own runs when it has some (the same configuration on other
+  datasets), else the median residual of all the algorithm's runs (robust to the
+  few runs that hit a timeout or ran on a loaded machine).
+
+Fit times are the stored ``fit_time`` of runs with status ``ok`` (seconds of the whole
+evaluation as the source measured it; sources differ, the model does not correct
+that). The coefficients are derived data of the KB (:meth:`KnowledgeBase.store_derived`),
+rebuilt when the runs change.
+
+>>> import tempfile, os
+>>> from metalearn.kb import KnowledgeBase, RunInput
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with KnowledgeBase.open(os.path.join(tmp, "kb.sqlite"), create="empty") as kb:
+...         runs = []
+...         for i, rows in enumerate([100, 1000, 10000]):
+...             d = kb.add_dataset(f"d{i}", task_type="binary", source="test", n_rows=rows, n_cols=10).dataset_id
+...             c = kb.add_configuration("GaussianNB", {}).configuration_id
+...             runs.append(RunInput(d, c, "accuracy", 0.9, "5-fold CV", fit_time=rows / 1000))
+...         _ = kb.add_runs(runs)
+...         round(predict_cost(kb, "GaussianNB", {}, n_rows=100_000, n_features=10), 3)
+100.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["CostModel", "predict_cost", "order_by_gain_per_second", "MIN_RUNS_FOR_SLOPES", "MIN_DATASETS_FOR_SLOPES"]
+
+MIN_RUNS_FOR_SLOPES = 10
+"""Timed runs an algorithm needs before its own slopes replace ``b = c = 1``."""
+
+MIN_DATASETS_FOR_SLOPES = 3
+"""Distinct datasets those runs must cover."""
+
+_SLOPE_RANGE = (0.0, 2.5)
+_DERIVED_NAME = "cost_model"
+_DERIVED_KEY = "v1"
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Fitted coefficients: ``algorithms`` maps a name to ``(intercept, b, c, n_runs)``;
+    ``configurations`` maps a configuration id to ``(algorithm, intercept)``."""
+
+    algorithms: Mapping[str, tuple]
+    configurations: Mapping[int, tuple]
+
+    @classmethod
+    def from_kb(cls, kb) -> "CostModel":
+        """The model of ``kb``'s timed runs (read from its derived data when fresh)."""
+        cached = kb.derived(_DERIVED_NAME, _DERIVED_KEY)
+        if cached is not None:
+            model = cls._decode(*cached)
+            if model is not None:
+                return model
+        model = cls.fit(kb.runs_frame(status="ok"), kb.datasets_frame())
+        ids = np.fromiter(model.configurations, dtype=np.int64, count=len(model.configurations))
+        intercepts = np.array([model.configurations[i][1] for i in ids.tolist()], dtype=np.float64)
+        names = sorted(model.algorithms)
+        codes = np.array([names.index(model.configurations[i][0]) for i in ids.tolist()], dtype=np.int64)
+        kb.store_derived(_DERIVED_NAME, _DERIVED_KEY, {"ids": ids, "intercepts": intercepts, "codes": codes},
+                         info={"algorithms": {n: list(model.algorithms[n]) for n in names}, "names": names})
+        return model
+
+    @staticmethod
+    def _decode(arrays, info) -> "CostModel | None":
+        try:
+            algorithms = {str(n): tuple(float(v) for v in row) for n, row in info["algorithms"].items()}
+            names = [str(n) for n in info["names"]]
+            configurations = {
+                int(i): (names[int(code)], float(a))
+                for i, a, code in zip(arrays["ids"].tolist(), arrays["intercepts"].tolist(), arrays["codes"].tolist())
+            }
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None  # not what from_kb writes: refit
+        return CostModel(MappingProxyType(algorithms), MappingProxyType(configurations))
+
+    @classmethod
+    def fit(cls, runs, datasets) -> "CostModel":
+        """Fit on a runs frame (``runs_frame`` columns) and a datasets frame (``datasets_frame``)."""
+        import pandas as pd
+
+        sizes = datasets[["n_rows", "n_cols"]].astype("float64")
+        frame = runs[["dataset_id", "configuration_id", "algorithm", "fit_time"]].join(sizes, on="dataset_id")
+        frame = frame[(frame["fit_time"] > 0) & (frame["n_rows"] > 0) & (frame["n_cols"] > 0)].dropna()
+        # one measurement per (dataset, configuration, time): a source storing one fit under 5 metrics counts once
+        frame = frame.drop_duplicates(["dataset_id", "configuration_id", "fit_time"])
+        algorithms, configurations = {}, {}
+        for name, group in frame.groupby("algorithm", sort=True):
+            log_t = np.log(group["fit_time"].to_numpy())
+            log_r = np.log(group["n_rows"].to_numpy())
+            log_f = np.log(group["n_cols"].to_numpy())
+            b = c = 1.0
+            if len(group) >= MIN_RUNS_FOR_SLOPES and group["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES:
+                b, c = _slopes(log_t, log_r, log_f, group["configuration_id"].to_numpy())
+            residual = pd.Series(log_t - b * log_r - c * log_f, index=group.index)
+            algorithms[str(name)] = (float(residual.median()), b, c, float(len(group)))
+            for cfg, median in residual.groupby(group["configuration_id"]).median().items():
+                configurations[int(cfg)] = (str(name), float(median))
+        return cls(MappingProxyType(algorithms), MappingProxyType(configurations))
+
+    def predict(self, algorithm: str, n_rows: int, n_features: int, configuration_id: int | None = None) -> float | None:
+        """Predicted seconds of the configuration (its id, if the KB has it) on ``n_rows`` x
+        ``n_features``; None when the KB has no timed run of the algorithm."""
+        fitted = self.algorithms.get(algorithm)
+        if fitted is None:
+            return None
+        intercept, b, c, _n = fitted
+        known = self.configurations.get(configuration_id) if configuration_id is not None else None
+        if known is not None and known[0] == algorithm:
+            intercept = known[1]
+        return float(math.exp(intercept + b * math.log(max(n_rows, 1)) + c * math.log(max(n_features, 1))))
+
+
+def _slopes(log_t, log_r, log_f, configuration_ids) -> tuple[float, float]:
+    """(b, c) by least squares within configurations (each configuration its own intercept,
+    so a slow configuration on large datasets does not steepen the slopes); pooled with
+    one intercept when the configurations' runs do not vary in size; clipped."""
+    import pandas as pd
+
+    groups = pd.Series(configuration_ids)
+    columns = [log_t, log_r, log_f]
+    within = [v - pd.Series(v).groupby(groups).transform("mean").to_numpy() for v in columns]
+    design = np.column_stack(within[1:])
+    if np.linalg.matrix_rank(design) == 2:
+        coef, *_ = np.linalg.lstsq(design, within[0], rcond=None)
+    else:
+        coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(log_r), log_r, log_f]), log_t, rcond=None)
+        coef = coef[1:]
+    b, c = (float(np.clip(v, *_SLOPE_RANGE)) if math.isfinite(v) else 1.0 for v in coef)
+    return b, c
+
+
+def predict_cost(kb, algorithm: str, params: Mapping[str, Any] | None, n_rows: int, n_features: int) -> float | None:
+    """Predicted seconds of ``algorithm(**params)`` on a dataset of ``n_rows`` x ``n_features``,
+    from ``kb``'s fit times (the same configuration's on other datasets, else the algorithm's),
+    scaled by the log-log model of this module; None when the KB has no timed run of the algorithm."""
+    found = kb.find_configuration(algorithm, dict(params or {}))
+    return CostModel.from_kb(kb).predict(algorithm, n_rows, n_features,
+                                         found.configuration_id if found is not None else None)
+
+
+def order_by_gain_per_second(candidates: Sequence[tuple], costs: Sequence[float | None]) -> list[int]:
+    """The order (indices into ``candidates``) in which to run them: by expected gain per second.
+
+    The expected gain of the i-th candidate (0-based, in the warm start's own order,
+    which is the recommender's belief) is taken as ``1 / (i + 1)``; its cost is the
+    predicted seconds (an unknown cost counts as the median of the known ones, or 1 s).
+    Ties keep the given order.
+
+    >>> order_by_gain_per_second(["a", "b", "c"], [100.0, 1.0, None])
+    [1, 0, 2]
+    >>> order_by_gain_per_second(["a", "b"], [None, None])
+    [0, 1]
+    """
+    known = [float(c) for c in costs if c is not None and math.isfinite(c) and c > 0]
+    fallback = float(np.median(known)) if known else 1.0
+    filled = [float(c) if c is not None and math.isfinite(c) and c > 0 else fallback for c in costs]
+    rate = [(1.0 / (i + 1)) / cost for i, cost in enumerate(filled)]
+    return sorted(range(len(candidates)), key=lambda i: (-rate[i], i))
