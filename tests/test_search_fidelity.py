@@ -61,3 +61,96 @@ def test_warm_start_order_is_gain_per_second():
     # the first candidate costs 100 s: two cheap ones go before it
     assert order_by_gain_per_second("abc", [100.0, 1.0, 2.0]) == [1, 2, 0]
     assert order_by_gain_per_second("ab", [None, math.nan]) == [0, 1]
+
+
+# --------------------------------------------------------------------------
+# Rungs
+# --------------------------------------------------------------------------
+import numpy as np  # noqa: E402
+import optuna  # noqa: E402
+
+from metalearn import evaluate as ev  # noqa: E402
+from metalearn.data import load_dataset  # noqa: E402
+from metalearn.searcher._fidelity import Rung, make_pruner, run_rungs, rung_schedule  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
+
+
+def _scripted(fold_score):
+    """An evaluator with evaluate's signature whose fold f of a configuration scores fold_score(params, f);
+    it records the calls."""
+    calls = []
+
+    def evaluate(name, params, X, y, *, timeout=None, folds=None, max_rows=None, cv=5, **kwargs):
+        calls.append((dict(params), folds, max_rows))
+        chosen = tuple(range(cv)) if folds is None else tuple(folds)
+        scores = tuple(float(fold_score(params, f)) for f in chosen)
+        partial = folds is not None and len(chosen) < cv
+        word = "fold" if len(chosen) == 1 else "folds"  # evaluate's protocol string of a partial evaluation
+        protocol = "5-fold CV" + (f", {word} {','.join(str(f + 1) for f in chosen)} of {cv}" if partial else "")
+        return ev.EvaluationResult("ok", float(np.mean(scores)), scores, 0.01, None, protocol, (),
+                                   {"accuracy": float(np.mean(scores))}, None, None,
+                                   chosen if partial else None, cv if partial else None)
+
+    return evaluate, calls
+
+
+def _study():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.create_study(direction="maximize", pruner=make_pruner(), sampler=optuna.samplers.RandomSampler(0))
+
+
+def test_rungs_prune_a_lagging_configuration_and_reuse_the_first_fold():
+    evaluate, calls = _scripted(lambda params, fold: params["q"])
+    study = _study()
+    rungs = rung_schedule(500, 5)
+    for q in (0.8, 0.82, 0.84, 0.86, 0.88):  # 5 completed trials: the median at rung 0 is 0.84
+        trial = study.ask()
+        result, pruned_at = run_rungs(evaluate, "X", {"q": q}, None, None, rungs=rungs, trial=trial, cv=5)
+        assert pruned_at is None and result.protocol == "5-fold CV" and result.fold_scores == (q,) * 5
+        study.tell(trial, result.score)
+    # each completed trial: fold 0 once, then folds 1-4 once (no refit of fold 0)
+    assert [c[1] for c in calls[:2]] == [(0,), (1, 2, 3, 4)]
+    calls.clear()
+    trial = study.ask()
+    result, pruned_at = run_rungs(evaluate, "X", {"q": 0.5}, None, None, rungs=rungs, trial=trial, cv=5)
+    assert pruned_at == 0 and result.fold_scores == (0.5,) and calls == [({"q": 0.5}, (0,), None)]
+    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    # a warm-start configuration as bad is not pruned on rung 0
+    trial = study.ask()
+    result, pruned_at = run_rungs(evaluate, "X", {"q": 0.5}, None, None, rungs=rungs, trial=trial, cv=5,
+                                  protect_first=True)
+    assert pruned_at is None and len(result.fold_scores) == 5
+    # a better one is not pruned
+    trial = study.ask()
+    assert run_rungs(evaluate, "X", {"q": 0.9}, None, None, rungs=rungs, trial=trial, cv=5)[1] is None
+
+
+def test_rungs_on_large_data_start_on_subsamples():
+    evaluate, calls = _scripted(lambda params, fold: params["q"])
+    study = _study()
+    rungs = rung_schedule(48_842, 5)
+    for q in (0.8, 0.82, 0.84, 0.86, 0.88):
+        trial = study.ask()
+        result, pruned_at = run_rungs(evaluate, "X", {"q": q}, None, None, rungs=rungs, trial=trial, cv=5)
+        study.tell(trial, result.score)
+    assert [c[1:] for c in calls[:4]] == [((0,), 10_000), ((0,), 40_000), ((0,), None), ((1, 2, 3, 4), None)]
+    trial = study.ask()
+    calls.clear()
+    assert run_rungs(evaluate, "X", {"q": 0.1}, None, None, rungs=rungs, trial=trial, cv=5)[1] == 0
+    assert calls == [({"q": 0.1}, (0,), 10_000)]  # only the 10,000-row fold was paid for
+
+
+def test_a_full_run_through_the_rungs_equals_one_full_evaluation():
+    ds = load_dataset(EXAMPLES / "titanic.csv")
+    kwargs = dict(task=ds.task, metric="balanced_accuracy", keep_predictions=True, random_state=0, cv=5)
+    full = ev.evaluate("DecisionTreeClassifier", {"max_depth": 4}, ds.X, ds.y, **kwargs)
+    result, pruned_at = run_rungs(ev.evaluate, "DecisionTreeClassifier", {"max_depth": 4}, ds.X, ds.y,
+                                  rungs=rung_schedule(len(ds.y), 5), trial=_study().ask(), timeout=60, **kwargs)
+    assert pruned_at is None and result.protocol == full.protocol and result.fold_scores == full.fold_scores
+    np.testing.assert_array_equal(result.oof, full.oof)
+    # a rung that fails ends the trial with its status
+    bad, pruned_at = run_rungs(ev.evaluate, "LinearSVC", {"penalty": "l1", "loss": "hinge"}, ds.X, ds.y,
+                               rungs=(Rung(None, (0,)), Rung(None, (1, 2, 3, 4))), trial=_study().ask(), **kwargs)
+    assert bad.status == "failed" and pruned_at is None

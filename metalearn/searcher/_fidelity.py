@@ -1,0 +1,144 @@
+"""Multi-fidelity trials: a configuration is evaluated in rungs and pruned early when it lags.
+
+The schedule (:func:`rung_schedule`), successive halving over row subsamples and CV folds:
+
+* on data of more than :data:`SUBSAMPLE_FROM` rows, first the first fold of seeded,
+  stratified subsamples of 10,000 rows, then 4x as many (40,000, 160,000, ...) while
+  smaller than the data (FLAML's sample growth);
+* then the first fold of the full data's split;
+* then the remaining folds, whose scores join the first fold's (that fold is not
+  refitted): the last rung's result is the full k-fold evaluation.
+
+After each rung but the last the trial reports the rung's score to Optuna
+(``trial.report(score, step)``, step = rung index) and asks the study's pruner
+(``trial.should_prune()``). The rule is :func:`make_pruner`'s: Optuna's
+``MedianPruner`` (prune when the rung's score is below the median of the completed
+trials' scores at the same rung, once 5 trials have completed), which is also what
+``optuna.create_study`` uses when given no pruner. Rungs on the same data and fold
+are comparable between trials because the split and the subsample are seeded.
+A pruned trial is reported with Optuna state PRUNED and metalearn status ``"pruned"``;
+it is not a full run and is not written to the KB.
+
+Warm-start (enqueued) trials are never pruned on rung 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from metalearn.evaluate import EvaluationResult, merge_folds
+
+__all__ = ["Rung", "rung_schedule", "run_rungs", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
+
+SUBSAMPLE_FROM = 10_000
+"""Rows of the first subsample rung; data with no more rows start on the full data's first fold."""
+
+SUBSAMPLE_GROWTH = 4
+"""Each subsample rung has this many times the rows of the one before."""
+
+MIN_STARTUP_TRIALS = 5
+"""Completed trials before any pruning."""
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of a trial: ``max_rows`` (None: all rows) and the CV ``folds`` run (None: all)."""
+
+    max_rows: int | None
+    folds: tuple | None
+
+
+def rung_schedule(n_rows: int, n_folds: int) -> tuple[Rung, ...]:
+    """The rungs of a trial on ``n_rows`` rows whose split has ``n_folds`` folds.
+
+    >>> rung_schedule(500, 5)
+    (Rung(max_rows=None, folds=(0,)), Rung(max_rows=None, folds=(1, 2, 3, 4)))
+    >>> [r.max_rows for r in rung_schedule(48_842, 5)]
+    [10000, 40000, None, None]
+    >>> rung_schedule(200_000, 1)  # a holdout: subsamples, then the holdout itself
+    (Rung(max_rows=10000, folds=(0,)), Rung(max_rows=40000, folds=(0,)), Rung(max_rows=160000, folds=(0,)), Rung(max_rows=None, folds=None))
+    """
+    rungs = []
+    size = SUBSAMPLE_FROM
+    while size < n_rows:
+        rungs.append(Rung(size, (0,)))
+        size *= SUBSAMPLE_GROWTH
+    if n_folds > 1:
+        rungs += [Rung(None, (0,)), Rung(None, tuple(range(1, n_folds)))]
+    else:
+        rungs.append(Rung(None, None))
+    return tuple(rungs)
+
+
+def make_pruner():
+    """The pruner of a multi-fidelity study: ``MedianPruner(n_startup_trials=5, n_warmup_steps=0)``."""
+    import optuna
+
+    return optuna.pruners.MedianPruner(n_startup_trials=MIN_STARTUP_TRIALS, n_warmup_steps=0)
+
+
+def run_rungs(
+    evaluate_fn: Callable[..., EvaluationResult],
+    name: str,
+    params: Mapping[str, Any],
+    X,
+    y,
+    *,
+    rungs: tuple[Rung, ...],
+    trial,
+    protect_first: bool = False,
+    timeout: float | None = None,
+    **evaluate_kwargs,
+) -> tuple[EvaluationResult, int | None]:
+    """Evaluate a configuration rung by rung, reporting to ``trial`` and stopping when pruned.
+
+    Parameters
+    ----------
+    evaluate_fn
+        :func:`metalearn.evaluate.evaluate` or a function with its signature, including
+        ``folds`` and ``max_rows``.
+    rungs
+        :func:`rung_schedule`'s.
+    trial : optuna.trial.Trial
+        Receives ``report(score, step)`` after every rung but the last; its study's pruner decides.
+    protect_first : bool
+        Never prune on rung 0 (warm-start and given configurations).
+    timeout : float or None
+        Seconds for all the rungs together; each rung gets what is left.
+    **evaluate_kwargs
+        task, metric, cv, memory_limit_mb, random_state, keep_predictions, ... passed on.
+
+    Returns
+    -------
+    (EvaluationResult, pruned_at)
+        The full evaluation (``pruned_at`` None), or the last rung run and the rung it was
+        pruned at, or the first rung that did not finish (its status). ``fit_time`` is the
+        seconds of all the rungs run.
+    """
+    start = time.perf_counter()
+    full_parts: list[EvaluationResult] = []
+    spent = 0.0
+    result = None
+    for step, rung in enumerate(rungs):
+        left = None
+        if timeout is not None:
+            left = timeout - (time.perf_counter() - start)
+            if left <= 0.05:
+                left = 0.05
+        result = evaluate_fn(name, params, X, y, timeout=left, folds=rung.folds, max_rows=rung.max_rows,
+                             **evaluate_kwargs)
+        spent += float(result.fit_time or 0.0)
+        if not result.ok:
+            return dataclasses.replace(result, fit_time=spent), None
+        if rung.max_rows is None:
+            full_parts.append(result)
+            result = merge_folds(*full_parts)
+        if step == len(rungs) - 1:
+            break
+        trial.report(float(result.score), step)
+        if not (protect_first and step == 0) and trial.should_prune():
+            return dataclasses.replace(result, fit_time=spent), step
+    return dataclasses.replace(result, fit_time=spent), None
