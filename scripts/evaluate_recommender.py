@@ -87,8 +87,9 @@ def _first_distinct(seq, n):
 
 
 def run_suite(rec: Recommender, kb, *, name: str, family: str, metric: str, eval_ids, cand_ids,
-              features: pd.DataFrame, limit: int | None = None, part: str = "all", log=print) -> dict:
-    runs = rec.runs(family, metric)
+              features: pd.DataFrame, limit: int | None = None, part: str = "all", log=print,
+              scoring_runs: pd.DataFrame | None = None) -> dict:
+    runs = rec.runs(family, metric) if scoring_runs is None else scoring_runs
     runs = runs[runs["configuration_id"].isin(cand_ids)]
     wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score", aggfunc="mean")
     wide = wide.loc[wide.notna().sum(axis=1) >= 5]
@@ -107,8 +108,9 @@ def run_suite(rec: Recommender, kb, *, name: str, family: str, metric: str, eval
     flaml = [c for c in FLAML_FEATURES if c in feats.columns]
 
     # the held-out dataset's real runs of every configuration (KB configuration ids are canonical
-    # identities), to score what the public path recommends from all candidates the KB holds
-    every_run = rec.runs(family, metric)
+    # identities), under the suite's source and protocol (those of its best known score), to score
+    # what the public path recommends from all candidates the KB holds
+    every_run = rec.runs(family, metric) if scoring_runs is None else scoring_runs
     held_runs = every_run.groupby(["dataset_id", "configuration_id"])["score"].mean()
     public = {"top1": [], "best_of_5": [], "unscored_top1": 0, "unscored_all5": 0, "first": []}
 
@@ -208,8 +210,9 @@ def run_suite(rec: Recommender, kb, *, name: str, family: str, metric: str, eval
             "most_common_first": _most_common(public["first"]),
             "note": "Recommender.recommend with every candidate of the KB (no candidates=), the held-out dataset "
                     "excluded by id (and so by every name/id it has); regret against the held-out dataset's best "
-                    "score among the suite's candidates (negative: a configuration outside them did better); "
-                    "recommendations without a run on the held-out dataset cannot be scored and are counted",
+                    "score among the suite's candidates, each recommendation scored by the held-out dataset's "
+                    "run of it under the suite's source and protocol (OBOE's for the classification suites); "
+                    "recommendations without such a run cannot be scored and are counted",
             "top1": public["top1"], "best_of_5": public["best_of_5"], "first": public["first"]},
         "per_dataset": {"dataset_ids": done,
                         **{m: {"top1": [round(x, 6) for x in a], "best_of_5": [round(x, 6) for x in b]}
@@ -286,11 +289,12 @@ def suites_for(rec: Recommender, kb, names, limit=None, part="all", log=print) -
     if "classification-96" in names:
         ids = [d for d in oboe_ds if d in server.index]
         out.append(run_suite(rec, kb, name="classification-96", family="classification", metric="balanced_accuracy",
-                             eval_ids=ids, cand_ids=oboe_cfg, features=every, limit=limit, part=part, log=log))
+                             eval_ids=ids, cand_ids=oboe_cfg, features=every, limit=limit, part=part, log=log,
+                             scoring_runs=oboe))
     if "classification-all" in names:
         every_oboe = run_suite(rec, kb, name="classification-all", family="classification",
                                metric="balanced_accuracy", eval_ids=oboe_ds, cand_ids=oboe_cfg, features=every,
-                               limit=limit, part=part, log=log)
+                               limit=limit, part=part, log=log, scoring_runs=oboe)
         out.append(every_oboe)
     if "regression" in names:
         metric = DEFAULT_METRICS["regression"]

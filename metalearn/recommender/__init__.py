@@ -7,8 +7,10 @@ returns each with its evidence: the neighbour datasets and their runs of it.
 How it works
 ------------
 1. **Scores made comparable.** For the requested metric, the KB's runs form a
-   dataset x configuration matrix. Each score becomes a *regret*: the dataset's
-   best known score minus this score (0 for the best configuration there).
+   dataset x configuration matrix, each dataset's row under one source and protocol only
+   (the one with most configurations there: a few runs under an easier protocol are not
+   compared with 5-fold CV scores). Each score becomes a *regret*: the dataset's best known
+   score minus this score (0 for the best configuration there).
 2. **Similarity learned from the runs.** A random forest maps the meta-features
    (those known both for the query and for most KB datasets; missing values are
    handled per feature by the trees) to the leading singular vectors of the regret
@@ -17,8 +19,12 @@ How it works
    meta-features that do not matter for the choice of configuration do not count.
    The distance shown is ``1 - proximity`` (0: same leaf in every tree).
 3. **Expected regret.** A configuration's expected regret is the neighbours'
-   proximity-weighted regret, shrunk toward its global mean regret (configurations
-   seen on few neighbours move most). The first recommendation minimizes it.
+   proximity-weighted regret, each dataset's regrets in units of their spread there,
+   shrunk toward a hierarchical prior (configuration, then algorithm, then global;
+   ``SUPPORT_PRIOR`` pseudo-datasets), so configurations seen on few datasets move most.
+   The first recommendation minimizes it; one with runs on fewer than ``SUPPORT_PRIOR``
+   datasets is first only where it beats the best well-supported one on the datasets
+   both were run on.
 4. **A portfolio, not near-copies.** The next ones are chosen greedily so that the
    best of the first N is as good as possible on the weighted neighbours (a warm
    start evaluates all N).
