@@ -52,8 +52,9 @@ class Explainer:
             else:
                 mean = float(np.nanmean(col))
                 sd = float(np.nanstd(col))
-            evidence = [self.evidence(table.dataset_ids[i], distance[i], col[i]) for i in order if obs[i]]
-            out.append(Recommendation(table.algorithms[j], checked[j], mean, sd, tuple(evidence[:n_evidence]), rank,
+            nearest = order[obs[order]][:n_evidence]  # the nearest datasets with a run of it
+            evidence = tuple(self.evidence(table.dataset_ids[i], distance[i], col[i]) for i in nearest)
+            out.append(Recommendation(table.algorithms[j], checked[j], mean, sd, evidence, rank,
                                       reason, int(table.configuration_ids[j]), int(obs.sum())))
         return tuple(out)
 
