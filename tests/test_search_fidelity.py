@@ -56,6 +56,28 @@ def test_cost_follows_the_same_configuration_else_the_algorithm_scaled_by_rows_a
         assert predict_cost(kb, "GaussianNB", {}, 1000, 10) == pytest.approx(0.01)
 
 
+def test_the_warm_start_runs_by_gain_per_second_and_skips_what_cannot_fit(tmp_path):
+    from metalearn.searcher._cost import budget_warm_start
+
+    # the KB: SVC C=1000 took 500 s on 1000 x 10, SVC C=1 and KNN 1 s, LogisticRegression never timed
+    runs = [("SVC", {"C": 1000.0}, 1000, 10, 500.0), ("SVC", {"C": 1.0}, 1000, 10, 1.0),
+            ("KNeighborsClassifier", {}, 1000, 10, 1.0)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        model = CostModel.from_kb(kb)
+        plan = [("SVC", {"C": 1000.0}, "recommended"), ("KNeighborsClassifier", {}, "default"),
+                ("LogisticRegression", {}, "default"), ("SVC", {"C": 1.0}, "recommended")]
+        kept, skipped = budget_warm_start(plan, model, kb, n_rows=1000, n_features=10, seconds_left=60.0)
+        assert [(name, params) for name, params, _ in kept] == [
+            ("KNeighborsClassifier", {}), ("LogisticRegression", {}), ("SVC", {"C": 1.0})]
+        assert skipped == ['warm start skipped SVC {"C": 1000.0}: predicted 500 s on 1000 x 10, more than the 60 s left']
+        # with 5-fold rungs only the first fold (a fifth) must fit: it runs, last (gain per second)
+        kept, skipped = budget_warm_start(plan, model, kb, n_rows=1000, n_features=10, seconds_left=120.0,
+                                          first_rung_share=0.2)
+        assert not skipped and kept[-1][:2] == ("SVC", {"C": 1000.0})
+        # the neighbours-only model: runs of the datasets given
+        assert set(CostModel.from_kb(kb, [1]).algorithms) == {"SVC"}
+
+
 def test_warm_start_order_is_gain_per_second():
     assert order_by_gain_per_second("abc", [1.0, 1.0, 1.0]) == [0, 1, 2]  # equal costs: the plan's order
     # the first candidate costs 100 s: two cheap ones go before it
@@ -154,3 +176,34 @@ def test_a_full_run_through_the_rungs_equals_one_full_evaluation():
     bad, pruned_at = run_rungs(ev.evaluate, "LinearSVC", {"penalty": "l1", "loss": "hinge"}, ds.X, ds.y,
                                rungs=(Rung(None, (0,)), Rung(None, (1, 2, 3, 4))), trial=_study().ask(), **kwargs)
     assert bad.status == "failed" and pruned_at is None
+
+
+# --------------------------------------------------------------------------
+# In the search
+# --------------------------------------------------------------------------
+FAST = ("GaussianNB", "DecisionTreeClassifier", "LogisticRegression", "KNeighborsClassifier")
+
+
+def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path):
+    from metalearn import search
+
+    with KnowledgeBase.open(tmp_path / "kb.sqlite", create="empty") as kb:
+        result = search(EXAMPLES / "titanic.csv", n_trials=10, warm_start=False, kb=kb, sampler="random", seed=1,
+                        algorithms=FAST, refit=False, n_jobs=1)
+        pruned = [t for t in result.trials if t.status == "pruned"]
+        full = [t for t in result.trials if t.status == "ok"]
+        assert pruned and len(full) >= 5, [(t.status, t.score) for t in result.trials]
+        assert all(t.error.startswith("pruned after rung 1: 5-fold CV, fold 1 of 5 scored") for t in pruned)
+        assert all(math.isnan(t.score) for t in pruned)
+        states = {t.number: t.state for t in result.study.get_trials(deepcopy=False)}
+        assert all(states[t.number] == optuna.trial.TrialState.PRUNED for t in pruned)
+        # a pruned trial is not a run of the KB; every other finished trial is, under the full protocol
+        runs = kb.runs_frame(status=None)
+        assert len(runs) == len(result.trials) - len(pruned)
+        assert set(runs["protocol"]) == {"5-fold CV"} and result.protocol == "5-fold CV"
+        best_pruned_rung = max(float(t.error.rsplit(" ", 1)[1]) for t in pruned)
+        assert result.best_score > best_pruned_rung - 0.05  # what was pruned lagged
+        # the same search without fidelity prunes nothing
+        plain = search(EXAMPLES / "titanic.csv", n_trials=3, warm_start=False, write_back=False, sampler="random",
+                       seed=1, algorithms=FAST, refit=False, fidelity=False)
+        assert {t.status for t in plain.trials} == {"ok"}

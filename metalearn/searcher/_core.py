@@ -33,6 +33,8 @@ from metalearn.searcher._inputs import (
     plain_labels,
     resolve_algorithms,
 )
+from metalearn.searcher._cost import CostModel, budget_warm_start
+from metalearn.searcher._fidelity import evaluate_trial
 from metalearn.searcher._plan import WARM_START_STRATEGIES, algorithm_regret, warm_start_plan
 from metalearn.searcher._progress import Progress
 from metalearn.searcher._study import (
@@ -48,6 +50,7 @@ from metalearn.searcher._study import (
     add_prior_trials,
     create_study,
     distributions_for,
+    evidence_dataset_ids,
     make_sampler,
     study_name_for,
     trial_record,
@@ -93,6 +96,7 @@ def search(
     cv: int = 5,
     trial_timeout: float | None = None,
     memory_limit_mb: int | None = None,
+    fidelity: bool = True,
     refit: bool = True,
     write_back: bool = True,
     progress: bool = False,
@@ -149,6 +153,12 @@ def search(
         Seconds a trial may take (default: 300, or what is left of ``time_budget``).
     memory_limit_mb : int, optional
         Memory cap of each trial's worker process.
+    fidelity : bool
+        Multi-fidelity screening (:mod:`metalearn.searcher._fidelity`): each trial runs the first
+        CV fold (on large data first 10,000-row samples) and is pruned, status ``"pruned"``, not
+        written to the KB, when it scores below the median of the completed trials there; the
+        survivors run the remaining folds. Enqueued configurations are not pruned on the first
+        rung. Applies with the built-in evaluator only (a custom ``evaluator`` runs each trial whole).
     refit : bool
         Refit the best configuration on all the data (``SearchResult.model``).
     write_back : bool
@@ -280,6 +290,13 @@ def search(
             regret = algorithm_regret(kb_obj, recs, metric, set()) if warm_start_strategy == "blend" else {}
             plan = warm_start_plan(recs, task=dataset.task, algorithms=space_algorithms, n=n_warm,
                                    strategy=warm_start_strategy, regret=regret)
+            if deadline is not None and plan:  # cost-aware: gain per second, no candidate that cannot fit (#16 item 1)
+                neighbours = evidence_dataset_ids(recs, {dataset_id} if dataset_id is not None else set())
+                plan, skipped = budget_warm_start(
+                    plan, CostModel.from_kb(kb_obj, neighbours), kb_obj, n_rows=len(dataset.y),
+                    n_features=dataset.X.shape[1], seconds_left=deadline - time.monotonic(),
+                    first_rung_share=1.0 / cv if fidelity else 1.0)
+                notes.extend(skipped)
             starting.extend((name, params, "warm_start") for name, params, _reason in plan)
         n_enqueued = 0
         seen = set()
@@ -330,6 +347,7 @@ def search(
             nonlocal n_asked
             trial = study.ask()
             attrs = trial.user_attrs
+            enqueued = ATTR_PARAMS in attrs
             name, params = space.suggest(trial, space_algorithms)
             params = dict(params)
             if ATTR_PARAMS in attrs:  # enqueued configuration: evaluate exactly it
@@ -346,8 +364,9 @@ def search(
                 if left < timeout:
                     timeout, limited = max(left, 0.05), True
             fut = pool.submit(
-                evaluate_fn, name, params, X, y, task=dataset.task, metric=metric, cv=cv,
+                evaluate_trial, evaluate_fn, name, params, X, y, task=dataset.task, metric=metric, cv=cv,
                 timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=random_state,
+                trial=trial, fidelity=fidelity and evaluator is None, protect_first=enqueued,
             )
             pending[fut] = (trial, name, params, limited)
             n_asked += 1
@@ -355,8 +374,8 @@ def search(
         def finish(fut):
             nonlocal own_best
             trial, name, params, limited = pending.pop(fut)
-            res = fut.result()  # an exception here is systemic (EvaluationError): stop the search
-            status = res.status
+            res, pruned_at = fut.result()  # an exception here is systemic (EvaluationError): stop the search
+            status = "pruned" if pruned_at is not None else res.status
             if status == "timeout" and limited:
                 status = "stopped"
             score = float(res.score) if res.score is not None else float("nan")
@@ -366,6 +385,8 @@ def search(
             error = res.error if not ok else None
             if status == "stopped":
                 error = "stopped: the search's time budget ran out during this trial"
+            if status == "pruned":
+                error = f"pruned after rung {pruned_at + 1}: {res.protocol} scored {score:.4g}"
             trial.set_user_attr(ATTR_STATUS, status)
             if error:
                 trial.set_user_attr(ATTR_ERROR, str(error)[:500])
@@ -380,8 +401,8 @@ def search(
                 if not (score <= own_best):
                     own_best = score
             else:
-                study.tell(trial, state=TrialState.FAIL)
-            if write_back and status != "stopped":
+                study.tell(trial, state=TrialState.PRUNED if status == "pruned" else TrialState.FAIL)
+            if write_back and status not in ("stopped", "pruned"):  # neither is a full run
                 from metalearn.kb import RunInput
 
                 cfg = kb_obj.add_configuration(name, params)
@@ -462,6 +483,8 @@ def search(
         best = max(ok, key=lambda t: (t.score, -t.number)) if ok else None
         protocol = ""
         for frozen in study.get_trials(deepcopy=False):
+            if frozen.state == TrialState.PRUNED:
+                continue  # a partial protocol
             protocol = frozen.user_attrs.get(ATTR_PROTOCOL) or protocol
             if protocol:
                 break

@@ -37,6 +37,7 @@ rebuilt when the runs change.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -44,7 +45,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["CostModel", "predict_cost", "order_by_gain_per_second", "MIN_RUNS_FOR_SLOPES", "MIN_DATASETS_FOR_SLOPES"]
+__all__ = ["CostModel", "predict_cost", "order_by_gain_per_second", "budget_warm_start", "MIN_RUNS_FOR_SLOPES",
+           "MIN_DATASETS_FOR_SLOPES"]
 
 MIN_RUNS_FOR_SLOPES = 10
 """Timed runs an algorithm needs before its own slopes replace ``b = c = 1``."""
@@ -66,8 +68,11 @@ class CostModel:
     configurations: Mapping[int, tuple]
 
     @classmethod
-    def from_kb(cls, kb) -> "CostModel":
-        """The model of ``kb``'s timed runs (read from its derived data when fresh)."""
+    def from_kb(cls, kb, dataset_ids=None) -> "CostModel":
+        """The model of ``kb``'s timed runs (read from its derived data when fresh), or of
+        the runs on ``dataset_ids`` only (e.g. a search's neighbours: quick, not stored)."""
+        if dataset_ids is not None:
+            return cls.fit(kb.runs_frame(dataset_ids=list(dataset_ids), status="ok"), kb.datasets_frame())
         cached = kb.derived(_DERIVED_NAME, _DERIVED_KEY)
         if cached is not None:
             model = cls._decode(*cached)
@@ -178,3 +183,26 @@ def order_by_gain_per_second(candidates: Sequence[tuple], costs: Sequence[float 
     filled = [float(c) if c is not None and math.isfinite(c) and c > 0 else fallback for c in costs]
     rate = [(1.0 / (i + 1)) / cost for i, cost in enumerate(filled)]
     return sorted(range(len(candidates)), key=lambda i: (-rate[i], i))
+
+
+def budget_warm_start(plan: Sequence[tuple], model: CostModel, kb, *, n_rows: int, n_features: int,
+                      seconds_left: float, first_rung_share: float = 1.0) -> tuple[list, list[str]]:
+    """The warm start's ``(algorithm, params, reason)`` plan, reordered by expected gain per
+    second (:func:`order_by_gain_per_second` on ``model``'s predicted seconds), without the
+    candidates predicted to overrun: those whose first rung (``first_rung_share`` of the
+    predicted seconds; 1 without multi-fidelity, 1/k with k-fold rungs) needs more than
+    ``seconds_left``. Returns (plan, one line per skipped candidate, saying why)."""
+    costs = []
+    for name, params, _reason in plan:
+        found = kb.find_configuration(name, dict(params)) if kb is not None else None
+        costs.append(model.predict(name, n_rows, n_features, found.configuration_id if found is not None else None))
+    kept, skipped = [], []
+    for i in order_by_gain_per_second(plan, costs):
+        name, params, _reason = plan[i]
+        if costs[i] is not None and costs[i] * first_rung_share > seconds_left:
+            skipped.append(f"warm start skipped {name} {json.dumps(dict(params), sort_keys=True, default=str)}: "
+                           f"predicted {costs[i]:.0f} s on {n_rows} x {n_features}, "
+                           f"more than the {seconds_left:.0f} s left")
+            continue
+        kept.append(plan[i])
+    return kept, skipped

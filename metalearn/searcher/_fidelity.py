@@ -27,11 +27,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from metalearn.evaluate import EvaluationResult, merge_folds
+if TYPE_CHECKING:  # pragma: no cover - metalearn.evaluate is imported when a trial runs (it loads scikit-learn)
+    from metalearn.evaluate import EvaluationResult
 
-__all__ = ["Rung", "rung_schedule", "run_rungs", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
+__all__ = ["Rung", "rung_schedule", "run_rungs", "evaluate_trial", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
 
 SUBSAMPLE_FROM = 10_000
 """Rows of the first subsample rung; data with no more rows start on the full data's first fold."""
@@ -118,6 +119,8 @@ def run_rungs(
         pruned at, or the first rung that did not finish (its status). ``fit_time`` is the
         seconds of all the rungs run.
     """
+    from metalearn.evaluate import merge_folds
+
     start = time.perf_counter()
     full_parts: list[EvaluationResult] = []
     spent = 0.0
@@ -142,3 +145,31 @@ def run_rungs(
         if not (protect_first and step == 0) and trial.should_prune():
             return dataclasses.replace(result, fit_time=spent), step
     return dataclasses.replace(result, fit_time=spent), None
+
+
+def evaluate_trial(
+    evaluate_fn: Callable[..., EvaluationResult],
+    name: str,
+    params: Mapping[str, Any],
+    X,
+    y,
+    *,
+    trial,
+    fidelity: bool,
+    protect_first: bool,
+    task: str,
+    cv: int,
+    random_state: int | None,
+    timeout: float | None = None,
+    **evaluate_kwargs,
+) -> tuple[EvaluationResult, int | None]:
+    """One trial's evaluation: in rungs (:func:`run_rungs` over :func:`rung_schedule`) when
+    ``fidelity``, else one full call of ``evaluate_fn``. Returns (result, pruned_at)."""
+    kwargs = dict(task=task, cv=cv, random_state=random_state, **evaluate_kwargs)
+    if not fidelity:
+        return evaluate_fn(name, params, X, y, timeout=timeout, **kwargs), None
+    from metalearn.evaluate import protocol_for
+
+    n_folds = len(protocol_for(y, task, cv, random_state=random_state).splits)
+    return run_rungs(evaluate_fn, name, params, X, y, rungs=rung_schedule(len(y), n_folds), trial=trial,
+                     protect_first=protect_first, timeout=timeout, **kwargs)
