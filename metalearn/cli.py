@@ -312,14 +312,16 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 @click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(1), default=None, metavar="MB",
               help="Memory cap of each trial's worker process, in MB.")
 @click.option("--no-write-back", is_flag=True, help="Leave the knowledge base unchanged.")
+@click.option("--no-ensemble", is_flag=True,
+              help="Save the best single model, not the greedy ensemble of the best trials (used only when it scores higher).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Save the refitted best model (joblib).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the convergence plot (best score so far by trial; warm-start trials marked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and the trial table as one JSON object.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, warm_start_strategy, exclude, metric,
-           algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, output,
-           plot_path, as_json, progress):
+           algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, no_ensemble,
+           output, plot_path, as_json, progress):
     """Search for the best configuration on DATA, warm-started from the knowledge base.
 
     Every finished trial is written to the knowledge base at once. Several processes given the
@@ -348,7 +350,7 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
         dataset, metric=metric, n_trials=trials, time_budget=time_budget,
         warm_start=False if no_warm_start else warm_start_size, kb=kb_path, exclude_datasets=exclude,
         n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv, trial_timeout=trial_timeout,
-        memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
+        memory_limit_mb=memory_limit_mb, write_back=not no_write_back, ensemble=not no_ensemble,
         algorithms=algorithms.split(",") if algorithms else None, refit=output is not None,
         progress=sys.stderr.isatty() if progress is None else progress, warm_start_strategy=warm_start_strategy,
     )
@@ -390,16 +392,8 @@ def _leaderboard_text(result, top: int = 10) -> str:
                      f"{fit:>7}  {text}")
     if len(board) > top:
         lines.append(f"      ... {len(board) - top} more trial(s) (--json for all)")
-    n_ok = sum(t.status == "ok" for t in result.trials)
     lines.append("")
-    lines.append(f"{len(result.trials)} trials ({n_ok} ok, {len(result.trials) - n_ok} failed/timeout/memout/stopped), "
-                 f"{result.n_warm_start} from the warm start, {result.protocol or 'no protocol'}")
-    lines.extend(f"note: {w}" for w in result.warnings)
-    if result.algorithm is None:
-        lines.append("best: none (no trial succeeded)")
-    else:
-        params = json.dumps(dict(result.best_params), sort_keys=True, default=str)
-        lines.append(f"best {result.metric}: {result.best_score:.4f}  {result.algorithm} {params}")
+    lines.extend(result.footer())
     return "\n".join(lines)
 
 

@@ -55,7 +55,7 @@ from metalearn.searcher._study import (
     study_name_for,
     trial_record,
 )
-from metalearn.searcher.result import SearchResult, TrialRecord, finite_or_none
+from metalearn.searcher.result import SearchResult, TrialRecord, describe_final, finite_or_none
 from metalearn.tasks import check_metric, default_metric
 
 __all__ = ["search", "DEFAULT_TRIALS", "DEFAULT_WARM_START", "DEFAULT_TRIAL_TIMEOUT"]
@@ -97,6 +97,8 @@ def search(
     trial_timeout: float | None = None,
     memory_limit_mb: int | None = None,
     fidelity: bool = True,
+    ensemble: bool = True,
+    refit_timeout: float | None = None,
     refit: bool = True,
     write_back: bool = True,
     progress: bool = False,
@@ -160,7 +162,16 @@ def search(
         survivors run the remaining folds. Enqueued configurations are not pruned on the first
         rung. Applies with the built-in evaluator only (a custom ``evaluator`` runs each trial whole).
     refit : bool
-        Refit the best configuration on all the data (``SearchResult.model``).
+        Refit on all the data (``SearchResult.model``): the ensemble, or the best trial
+        (:func:`metalearn.searcher._final.finalize`). Each refit runs in a guarded worker,
+        single-threaded, with ``refit_timeout`` seconds (default ``max(60, 3 x the trial's CV
+        time)``), outside the time budget; a refit that fails falls back to the next-best trial.
+    ensemble : bool
+        Build a greedy (Caruana) ensemble of the best trials from their out-of-fold predictions,
+        and use it when its CV score beats the best single trial's (``SearchResult.final``
+        reports both scores and the members). ``False`` gives the best single model.
+    refit_timeout : float, optional
+        Seconds each final refit may take (see ``refit``).
     write_back : bool
         Commit the dataset, its meta-features, each configuration and each finished run to
         the KB. ``False`` leaves the KB untouched (used by benchmarks).
@@ -339,6 +350,9 @@ def search(
         X, y = dataset.X, plain_labels(dataset.y)
         progress_bar = Progress(progress, n_trials, deadline, start)
         pending: dict = {}
+        # out-of-fold predictions of the finished trials, for the ensemble; in memory only, never in the KB
+        keep_predictions = bool(refit and ensemble and evaluator is None)
+        predictions: dict[int, tuple] = {}
         n_asked = 0
         own_best = float("nan")
         status_final = "finished"
@@ -367,6 +381,7 @@ def search(
                 evaluate_trial, evaluate_fn, name, params, X, y, task=dataset.task, metric=metric, cv=cv,
                 timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=random_state,
                 trial=trial, fidelity=fidelity and evaluator is None, protect_first=enqueued,
+                **({"keep_predictions": True} if keep_predictions else {}),
             )
             pending[fut] = (trial, name, params, limited)
             n_asked += 1
@@ -398,6 +413,8 @@ def search(
                 trial.set_user_attr(ATTR_FOLDS, folds)
             if ok:
                 study.tell(trial, score)
+                if keep_predictions and getattr(res, "oof", None) is not None:
+                    predictions[trial.number] = (res.oof, res.classes)
                 if not (score <= own_best):
                     own_best = score
             else:
@@ -489,17 +506,24 @@ def search(
             if protocol:
                 break
         elapsed = time.monotonic() - start
-        model = None
+        model = metadata = final = None
         if best is not None and refit:
-            from metalearn.evaluate import fit_final
+            from metalearn.searcher._final import finalize
 
-            model = fit_final(best.algorithm, dict(best.params), X, y, random_state=random_state)
-        metadata = None
+            done = finalize(records, predictions, X, y, task=dataset.task, metric=metric, ensemble=ensemble,
+                            random_state=random_state, refit_timeout=refit_timeout, memory_limit_mb=memory_limit_mb,
+                            progress=progress)
+            predictions.clear()
+            model = done.model
+            notes.extend(done.notes)
+            final = describe_final(done, records)
         if model is not None:
             from metalearn.model import model_metadata
 
-            metadata = model_metadata(model, X, task=dataset.task, metric=metric, score=best.score, protocol=protocol,
-                                      target=dataset.target, content_hash=dataset.content_hash, search_id=search_id)
+            score = final["ensemble_score"] if final["kind"] == "ensemble" else final["score"]
+            metadata = model_metadata(model, X, task=dataset.task, metric=metric, score=score, protocol=protocol,
+                                      target=dataset.target, content_hash=dataset.content_hash, search_id=search_id,
+                                      ensemble=final if final["kind"] == "ensemble" else None)
         result = SearchResult(
             best_score=best.score if best else float("nan"),
             best_params=dict(best.params) if best else {},
@@ -520,6 +544,7 @@ def search(
             model=model,
             study=study,
             model_metadata=metadata,
+            final=final,
         )
         if output is not None and model is not None:
             result.save_model(output)

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from metalearn.exceptions import SearchError
 
-__all__ = ["SearchResult", "TrialRecord", "finite_or_none"]
+__all__ = ["SearchResult", "TrialRecord", "describe_final", "finite_or_none"]
 
 
 def finite_or_none(x: float | None) -> float | None:
@@ -97,6 +97,10 @@ class SearchResult:
     model: Any = field(default=None, repr=False, compare=False)
     study: Any = field(default=None, repr=False, compare=False)
     model_metadata: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    final: Mapping[str, Any] | None = None
+    """What ``model`` is (:func:`describe_final`): ``kind`` ("ensemble" or "single"), ``trial``, ``score``,
+    ``members`` (trial, algorithm, weight), ``ensemble_score`` and ``best_single_score`` (both on the pooled
+    out-of-fold predictions), ``notes``; ``None`` without a refit."""
     """The saved model's metadata (:func:`metalearn.model.model_metadata`), with the refitted ``model``."""
     """The Optuna study the trials ran in (``None`` for a result built by hand)."""
 
@@ -134,6 +138,7 @@ class SearchResult:
             "study_name": self.study_name,
             "algorithms": list(self.algorithms),
             "warnings": list(self.warnings),
+            "final": None if self.final is None else dict(self.final),
             "trials": [t.to_dict() for t in self.trials],
         }
 
@@ -183,20 +188,42 @@ class SearchResult:
             text = f"{t.algorithm} {params}" if t.status == "ok" else f"{t.algorithm} {params}  [{t.error or t.status}]"
             if len(text) > 110:
                 text = text[:107] + "..."
-            lines.append(f"{t.number:>5}  {'yes' if t.warm_start else '':<4}  {t.status:<7}  {score:>{width}}  {secs:>7}  {text}")
-        n_ok = sum(t.status == "ok" for t in trials)
+            lines.append(f"{t.number + 1:>5}  {'yes' if t.warm_start else '':<4}  {t.status:<7}  {score:>{width}}  {secs:>7}  {text}")
         lines.append("")
-        lines.append(
-            f"{len(trials)} trials ({n_ok} ok, {len(trials) - n_ok} failed/timeout/memout/stopped), "
-            f"{self.n_warm_start} from the warm start, {self.protocol or 'no protocol'}"
-        )
+        lines.extend(self.footer())
+        return "\n".join(lines)
+
+    def footer(self) -> list[str]:
+        """The lines under the trial table: the counts, the notes, the best trial and the final model.
+
+        Trials are numbered from 1, as in the table and the plot (``TrialRecord.number`` + 1).
+
+        >>> t = TrialRecord(number=0, algorithm="GaussianNB", params={}, score=0.9, status="ok", warm_start=False)
+        >>> SearchResult(0.9, {}, "GaussianNB", "accuracy", "5-fold CV", "binary", "demo", (t,)).footer()[-1]
+        'best accuracy: 0.9000  GaussianNB {}'
+        """
+        trials = self.trials
+        counts: dict[str, int] = {}
+        for t in trials:
+            counts[t.status] = counts.get(t.status, 0) + 1
+        other = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()) if status != "ok")
+        lines = [f"{len(trials)} trials ({counts.get('ok', 0)} ok{', ' + other if other else ''}), "
+                 f"{self.n_warm_start} from the warm start, {self.protocol or 'no protocol'}"]
         lines.extend(f"note: {w}" for w in self.warnings)
         if self.algorithm is None:
             lines.append("best: none (no trial succeeded)")
-        else:
-            params = json.dumps(dict(self.best_params), sort_keys=True, default=str)
-            lines.append(f"best {self.metric}: {self.best_score:.4f}  {self.algorithm} {params}")
-        return "\n".join(lines)
+            return lines
+        params = json.dumps(dict(self.best_params), sort_keys=True, default=str)
+        lines.append(f"best {self.metric}: {self.best_score:.4f}  {self.algorithm} {params}")
+        final = self.final or {}
+        if final.get("kind") == "ensemble":
+            members = ", ".join(f"{m['weight']:.2f} x {m['algorithm']} (trial {m['trial'] + 1})" for m in final["members"])
+            lines.append(f"model: an ensemble of {len(final['members'])}, out-of-fold {self.metric} "
+                         f"{final['ensemble_score']:.4f} against {final['best_single_score']:.4f} for the best "
+                         f"single trial: {members}")
+        elif final.get("kind") == "single":
+            lines.append(f"model: trial {final['trial'] + 1} ({final['algorithm']}) refitted on all the data")
+        return lines
 
     def save_model(self, path):
         """Save the refitted model with its metadata (:func:`metalearn.model.save_model`); return the path.
@@ -215,3 +242,17 @@ class SearchResult:
         from metalearn.plot import plot_convergence
 
         return plot_convergence(self, path=path, ax=ax)
+
+
+def describe_final(final, trials) -> dict:
+    """The JSON-able description of a :class:`~metalearn.searcher._final.FinalModel` (``SearchResult.final``)."""
+    by_number = {t.number: t for t in trials}
+    out = final.to_dict()
+    chosen = by_number.get(final.trial)
+    out["algorithm"] = chosen.algorithm if chosen is not None else None
+    out["score"] = finite_or_none(chosen.score) if chosen is not None else None
+    for m in out["members"]:
+        member = by_number.get(m["trial"])
+        m["algorithm"] = member.algorithm if member is not None else None
+        m["params"] = dict(member.params) if member is not None else {}
+    return out
