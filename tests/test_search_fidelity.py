@@ -184,8 +184,11 @@ def test_a_full_run_through_the_rungs_equals_one_full_evaluation():
 FAST = ("GaussianNB", "DecisionTreeClassifier", "LogisticRegression", "KNeighborsClassifier")
 
 
-def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path):
+def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path, monkeypatch):
     from metalearn import search
+    from metalearn.searcher import _fidelity
+
+    monkeypatch.setattr(_fidelity, "MIN_SPLIT_SECONDS", 0.0)  # split however fast the machine runs these trials
 
     with KnowledgeBase.open(tmp_path / "kb.sqlite", create="empty") as kb:
         result = search(EXAMPLES / "titanic.csv", n_trials=10, warm_start=False, kb=kb, sampler="random", seed=1,
@@ -207,3 +210,53 @@ def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path):
         plain = search(EXAMPLES / "titanic.csv", n_trials=3, warm_start=False, write_back=False, sampler="random",
                        seed=1, algorithms=FAST, refit=False, fidelity=False)
         assert {t.status for t in plain.trials} == {"ok"}
+
+
+def test_the_time_budget_holds_with_rungs():
+    import time
+
+    from metalearn import search
+
+    budget = 6.0
+    start = time.monotonic()
+    result = search(EXAMPLES / "titanic.csv", time_budget=budget, warm_start=False, write_back=False, sampler="random",
+                    seed=2, algorithms=FAST, refit=False, n_jobs=1)
+    wall = time.monotonic() - start
+    longest = max((t.duration or 0.0) for t in result.trials)
+    assert result.trials and wall <= budget * 1.1 + longest + 1.0, (wall, longest)
+    # a trial cut by the deadline during a later rung is 'stopped', not a KB run and not 'pruned'
+    assert {t.status for t in result.trials} <= {"ok", "pruned", "stopped"}
+
+
+def test_rungs_are_used_only_when_they_can_pay():
+    from metalearn.searcher._fidelity import MIN_SPLIT_SECONDS, evaluate_trial, rungs_pay
+    from metalearn.searcher._study import ATTR_FIT_TIME
+
+    folds_only = rung_schedule(500, 5)
+    study = _study()
+
+    def add(seconds, value=0.8):
+        dist = optuna.distributions.FloatDistribution(0, 1)
+        study.add_trial(optuna.trial.create_trial(params={"q": value}, distributions={"q": dist}, value=value,
+                                                  intermediate_values={1: value}, user_attrs={ATTR_FIT_TIME: seconds}))
+
+    for _ in range(4):
+        add(10.0)
+    assert not rungs_pay(folds_only, study.ask(), False)  # 4 completed: no pruning yet, so no split
+    add(10.0)
+    assert rungs_pay(folds_only, study.ask(), False)
+    assert not rungs_pay(folds_only, study.ask(), True)  # a warm-start trial cannot be pruned on the fold rung
+    assert rungs_pay(rung_schedule(50_000, 5), study.ask(), True)  # ... but on the subsample rungs it can
+    assert rungs_pay(rung_schedule(50_000, 5), _study().ask(), False)  # subsamples: always
+    cheap = _study()
+    for _ in range(5):
+        cheap.add_trial(optuna.trial.create_trial(
+            params={}, distributions={}, value=0.8, user_attrs={ATTR_FIT_TIME: MIN_SPLIT_SECONDS / 4}))
+    assert not rungs_pay(folds_only, cheap.ask(), False)  # fast trials: one worker each is cheaper
+    # a trial run whole reports its first fold at the first-fold rung, as a split one would
+    evaluate, calls = _scripted(lambda params, fold: params["q"] + fold / 100)
+    trial = cheap.ask()
+    result, pruned_at = evaluate_trial(evaluate, "X", {"q": 0.5}, None, [0, 1] * 50, trial=trial, fidelity=True,
+                                       protect_first=False, task="binary", cv=5, random_state=0)
+    assert pruned_at is None and calls == [({"q": 0.5}, None, None)] and len(result.fold_scores) == 5
+    assert cheap.get_trials(deepcopy=False)[trial.number].intermediate_values == {0: 0.5}

@@ -19,7 +19,10 @@ are comparable between trials because the split and the subsample are seeded.
 A pruned trial is reported with Optuna state PRUNED and metalearn status ``"pruned"``;
 it is not a full run and is not written to the KB.
 
-Warm-start (enqueued) trials are never pruned on rung 0.
+Warm-start (enqueued) trials are never pruned on rung 0. A trial is split into rungs only
+when that can pay (:func:`rungs_pay`: pruning has started and the trials are slow enough
+for the saving to exceed a worker's overhead); otherwise it runs whole and reports its
+first fold's score at the first-fold rung, the value a split trial would report there.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 if TYPE_CHECKING:  # pragma: no cover - metalearn.evaluate is imported when a trial runs (it loads scikit-learn)
     from metalearn.evaluate import EvaluationResult
 
-__all__ = ["Rung", "rung_schedule", "run_rungs", "evaluate_trial", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
+__all__ = ["Rung", "rung_schedule", "run_rungs", "evaluate_trial", "rungs_pay", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
 
 SUBSAMPLE_FROM = 10_000
 """Rows of the first subsample rung; data with no more rows start on the full data's first fold."""
@@ -42,6 +45,9 @@ SUBSAMPLE_GROWTH = 4
 
 MIN_STARTUP_TRIALS = 5
 """Completed trials before any pruning."""
+
+MIN_SPLIT_SECONDS = 2.0
+"""Median seconds of the completed trials' evaluations below which a trial is not split into fold rungs."""
 
 
 @dataclass(frozen=True)
@@ -164,12 +170,49 @@ def evaluate_trial(
     **evaluate_kwargs,
 ) -> tuple[EvaluationResult, int | None]:
     """One trial's evaluation: in rungs (:func:`run_rungs` over :func:`rung_schedule`) when
-    ``fidelity``, else one full call of ``evaluate_fn``. Returns (result, pruned_at)."""
+    ``fidelity`` and the rungs can pay (:func:`rungs_pay`), else one full call of
+    ``evaluate_fn``. A full call under ``fidelity`` still reports its first fold's score at
+    the first-fold rung, so that later trials are compared with it. Returns (result, pruned_at)."""
     kwargs = dict(task=task, cv=cv, random_state=random_state, **evaluate_kwargs)
     if not fidelity:
         return evaluate_fn(name, params, X, y, timeout=timeout, **kwargs), None
     from metalearn.evaluate import protocol_for
 
     n_folds = len(protocol_for(y, task, cv, random_state=random_state).splits)
-    return run_rungs(evaluate_fn, name, params, X, y, rungs=rung_schedule(len(y), n_folds), trial=trial,
-                     protect_first=protect_first, timeout=timeout, **kwargs)
+    rungs = rung_schedule(len(y), n_folds)
+    if rungs_pay(rungs, trial, protect_first):
+        return run_rungs(evaluate_fn, name, params, X, y, rungs=rungs, trial=trial,
+                         protect_first=protect_first, timeout=timeout, **kwargs)
+    result = evaluate_fn(name, params, X, y, timeout=timeout, **kwargs)
+    first_fold = [i for i, rung in enumerate(rungs) if rung.max_rows is None and rung.folds == (0,)]
+    if result.ok and first_fold and result.fold_scores:
+        trial.report(float(result.fold_scores[0]), first_fold[0])
+    return result, None
+
+
+def rungs_pay(rungs: tuple[Rung, ...], trial, protect_first: bool) -> bool:
+    """Whether evaluating in rungs can save time on this trial. Every rung is a worker
+    process of its own (about 0.1-0.3 s of overhead), so not when:
+
+    * the schedule has one rung, or only the first-fold rung before the last and the trial
+      is protected there (a warm-start trial: nothing could be pruned);
+    * fewer than :data:`MIN_STARTUP_TRIALS` trials have completed (the pruner does not prune yet);
+    * the completed trials' median evaluation took less than :data:`MIN_SPLIT_SECONDS`
+      (the saving of a pruned trial is smaller than the overhead of the others).
+
+    Subsample rungs (data of more than :data:`SUBSAMPLE_FROM` rows) always run: a full
+    evaluation cannot report their scores.
+    """
+    if len(rungs) < 2 or (len(rungs) == 2 and protect_first):
+        return False
+    if rungs[0].max_rows is not None:
+        return True
+    from optuna.trial import TrialState
+
+    from metalearn.searcher._study import ATTR_FIT_TIME
+
+    completed = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    times = sorted(float(t.user_attrs[ATTR_FIT_TIME]) for t in completed if ATTR_FIT_TIME in t.user_attrs)
+    if len(completed) < MIN_STARTUP_TRIALS or not times:
+        return False
+    return times[len(times) // 2] >= MIN_SPLIT_SECONDS
