@@ -312,6 +312,8 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 @click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(1), default=None, metavar="MB",
               help="Memory cap of each trial's worker process, in MB.")
 @click.option("--no-write-back", is_flag=True, help="Leave the knowledge base unchanged.")
+@click.option("--drop", "drop", multiple=True, metavar="COLUMN",
+              help="Remove this feature column before the search (repeatable), e.g. one the leakage warnings name.")
 @click.option("--no-ensemble", is_flag=True,
               help="Save the best single model, not the greedy ensemble of the best trials (used only when it scores higher).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Save the refitted best model (joblib).")
@@ -320,7 +322,7 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 @click.option("--json", "as_json", is_flag=True, help="Print the result and the trial table as one JSON object.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, warm_start_strategy, exclude, metric,
-           algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, no_ensemble,
+           algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, drop, no_ensemble,
            output, plot_path, as_json, progress):
     """Search for the best configuration on DATA, warm-started from the knowledge base.
 
@@ -342,6 +344,12 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
 
         check_can_plot(plot_path)  # matplotlib installed, the path writable
     dataset = _load(data, target, task)  # the loader's warnings (e.g. dropped rows) are printed here
+    if drop:
+        dataset = dataset.drop(drop)
+    from metalearn.data import quality_report
+
+    for issue in quality_report(dataset).issues:  # leakage and identifiers, before any trial
+        click.echo(f"Warning: {issue.message} (add --drop {issue.column} to remove it)", err=True)
     if metric is not None:
         from metalearn.tasks import check_metric
 

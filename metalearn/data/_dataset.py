@@ -76,6 +76,36 @@ class Dataset:
         """Names of the categorical feature columns."""
         return tuple(c for c in self.X.columns if isinstance(self.X[c].dtype, pd.CategoricalDtype))
 
+    def drop(self, columns) -> "Dataset":
+        """The same dataset without the feature ``columns`` (a name or a sequence of names).
+
+        The content hash is recomputed (it is another dataset now), the flags lose the
+        dropped columns, and a warning says what was dropped. An unknown name, or the
+        target, raises :class:`~metalearn.exceptions.DataError` naming the columns there are.
+        """
+        import dataclasses
+
+        from metalearn.data._hash import content_hash
+
+        names = [columns] if isinstance(columns, str) else [str(c) for c in columns]
+        if not names:
+            return self
+        for name in names:
+            if name == self.target:
+                raise DataError(f"cannot drop {name!r}: it is the target of {self.name}; choose another --target")
+            if name not in self.X.columns:
+                shown = ", ".join(map(str, self.X.columns[:30])) + (" ..." if self.X.shape[1] > 30 else "")
+                raise DataError(f"cannot drop {name!r}: {self.name} has no such feature column; it has: {shown}")
+        names = list(dict.fromkeys(names))
+        if len(names) == self.X.shape[1]:
+            raise DataError(f"cannot drop every feature column of {self.name} ({', '.join(names)}): keep at least one")
+        X = self.X.drop(columns=names)
+        flags = MappingProxyType({k: tuple(c for c in v if c not in names) for k, v in self.flags.items()})
+        return dataclasses.replace(
+            self, X=X, content_hash=content_hash(X, self.y, self.target), flags=flags,
+            warnings=self.warnings + (f"dropped column(s) {', '.join(map(repr, names))} as asked",),
+        )
+
     def __repr__(self) -> str:
         return (
             f"Dataset(name={self.name!r}, task={self.task!r}, rows={self.n_rows}, "

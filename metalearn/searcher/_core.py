@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from metalearn.exceptions import MetaLearnError, RecommendationError, SearchError
 from metalearn.searcher._inputs import (
     check_cross_validatable,
+    quality_warnings,
     computed_by,
     load_data,
     meta_features_of,
@@ -105,6 +106,7 @@ def search(
     evaluator: Callable | None = None,
     callback: Callable[[TrialRecord], None] | None = None,
     warm_start_strategy: str = "blend",
+    drop: Sequence[str] = (),
     output=None,
     plot=None,
 ) -> SearchResult:
@@ -190,6 +192,9 @@ def search(
         Save the refitted model there (:meth:`SearchResult.save_model`). The path is checked
         before the search starts (a missing or read-only directory is a one-line
         :class:`~metalearn.exceptions.ModelError` at once, not after the trials). Implies ``refit``.
+    drop : sequence of str
+        Feature columns removed before the search (:meth:`metalearn.data.Dataset.drop`), e.g. the
+        leaking or identifier-like columns the data-quality warnings name.
     plot : path, optional
         Save the convergence plot there at the end; matplotlib and the path are checked
         before the search starts (:func:`metalearn.plot.check_can_plot`).
@@ -243,6 +248,8 @@ def search(
     exclude_datasets = tuple(exclude_datasets or ())
 
     dataset = load_data(data, target, task)
+    if drop:
+        dataset = dataset.drop(drop)
     check_cross_validatable(plain_labels(dataset.y), dataset.task, cv)
     metric = check_metric(metric or default_metric(dataset.task), dataset.task)
     space_algorithms = resolve_algorithms(algorithms, dataset.task)
@@ -261,6 +268,7 @@ def search(
         # ---- recommendations -------------------------------------------------
         recs = []
         notes: list[str] = list(dataset.warnings)  # the loader's repairs and warnings, as the other commands report them
+        notes.extend(quality_warnings(dataset))
         if n_warm > 0 or prior_runs or narrow:
             from metalearn.recommender import recommend
 

@@ -6,7 +6,7 @@ import math
 
 from metalearn.exceptions import SearchError
 
-__all__ = ["check_cross_validatable", "computed_by", "load_data", "meta_features_of", "open_kb", "plain_labels",
+__all__ = ["check_cross_validatable", "quality_warnings", "computed_by", "load_data", "meta_features_of", "open_kb", "plain_labels",
            "resolve_algorithms"]
 
 
@@ -123,3 +123,12 @@ def plain_labels(y):
     if isinstance(y.dtype, pd.CategoricalDtype):
         return pd.Series(y.cat.categories.to_numpy()[y.cat.codes.to_numpy()], index=y.index, name=y.name)
     return y
+
+
+def quality_warnings(dataset) -> list[str]:
+    """The data-quality report's lines (:func:`metalearn.data.quality_report`: columns that leak the target,
+    give it away by their presence, or identify rows), each with the ``drop`` that removes the column."""
+    from metalearn.data import quality_report
+
+    return [f"{issue.message} (search with --drop {issue.column!r} / drop=[{issue.column!r}] to remove it)"
+            for issue in quality_report(dataset).issues]
