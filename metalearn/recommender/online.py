@@ -1,10 +1,11 @@
-"""Online stage of the recommender: the query, the portfolio and its explanation.
+"""Online stage of the recommender: the query.
 
 :class:`Recommender` reads a KB through the ``KBReader`` contract (metalearn.kb.protocol), builds
-the regret tables of the offline stage once per KB content, and answers queries: the proximity
-weights of the KB datasets to the query, the expected regret of each configuration under the
-hierarchical prior, a greedy portfolio (:func:`greedy_portfolio`) each pick checked against the
-registry (:func:`registered_params`), and the evidence behind each.
+the regret tables of the offline stage once per KB content, and answers queries: which datasets are
+left out (:mod:`~metalearn.recommender.exclusion`), the proximity weights of the KB datasets to the
+query, the portfolio (:mod:`~metalearn.recommender.portfolio`: expected regrets, the first pick, the
+greedy rest, each pick checked against the registry) and the evidence behind each
+(:mod:`~metalearn.recommender.explanation`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from metalearn.recommender.offline import (
     comparable_scores, decode_validated, derived_ratios, forest_proximity, hierarchical_prior, params_to_json,
     proximity, run_groups, scaled_regret,
 )
-from metalearn.recommender.portfolio import (  # noqa: F401 - greedy_portfolio, registered_params: public here too
-    expected_regret, greedy_portfolio, registered_params, registered_picks,
-)
+from metalearn.recommender.portfolio import expected_regret, registered_picks
 from metalearn.recommender.records import Recommendation, RecommendationResult
 from metalearn.tasks import check_metric, task_family
 
