@@ -290,8 +290,9 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
 @target_option
 @task_option
 @kb_option
-@click.option("--trials", type=click.IntRange(1), default=None, help="Number of trials (default 50 unless --time-budget).")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None, help="Wall-clock budget in seconds.")
+@click.option("--trials", type=click.IntRange(1), default=None, help="Number of trials (with no --time-budget, none: the search runs as many as fit).")
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Wall-clock budget in seconds (default 60 when --trials is not given).")
 @click.option("--no-warm-start", is_flag=True, help="Do not start from the knowledge base's recommendations (cold TPE).")
 @click.option("--warm-start-size", type=click.IntRange(1), default=10, show_default=True,
               help="Recommended configurations enqueued as the first trials.")
@@ -301,7 +302,8 @@ def recommend(data, target, task, kb_path, top, metric, as_json, explain, exclud
               help="Dataset the recommender must not use (openml:ID or KB name); repeatable.")
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
 @click.option("--algorithms", default=None, help="Comma-separated registry names to restrict the search to.")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Trials run in parallel (-1: one per CPU).")
+@click.option("--jobs", type=int, default=None,
+              help="Trials run in parallel, each single-threaded (default and -1: one per CPU; a seeded --trials search gives the same result for any --jobs).")
 @click.option("--storage", default=None, metavar="URL",
               help="Optuna RDB URL (sqlite:///f.db, postgresql://..., mysql://...) shared by several search processes.")
 @click.option("--study-name", default=None, help="Study name in --storage (default: from the data's hash and the metric).")

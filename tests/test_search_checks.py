@@ -121,7 +121,10 @@ def test_output_is_a_model_file_with_metadata_that_predicts(tmp_path):
     res = search(frame, target="y", n_trials=2, warm_start=False, write_back=False, seed=0, cv=3,
                  algorithms=FAST, output=out)
     saved = load_model(out)
-    assert saved.metadata["metric"] == res.metric and saved.metadata["cv_score"] == pytest.approx(res.best_score)
+    # the saved model's CV score: the ensemble's out-of-fold score when the model is the ensemble, else the trial's
+    cv_score = res.final["ensemble_score"] if res.final["kind"] == "ensemble" else res.final["score"]
+    assert saved.metadata["metric"] == res.metric and saved.metadata["cv_score"] == pytest.approx(cv_score)
+    assert res.final["kind"] in ("ensemble", "single") and res.final["score"] is not None
     assert saved.metadata["target"] == "y" and [f["name"] for f in saved.metadata["features"]] == ["x1", "x2"]
     got = predict(out, frame.drop(columns="y"))
     assert (got.iloc[:, 0].to_numpy() == frame["y"].to_numpy()).mean() > 0.8

@@ -191,7 +191,9 @@ def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path, mon
     monkeypatch.setattr(_fidelity, "MIN_SPLIT_SECONDS", 0.0)  # split however fast the machine runs these trials
 
     with KnowledgeBase.open(tmp_path / "kb.sqlite", create="empty") as kb:
-        result = search(EXAMPLES / "titanic.csv", n_trials=10, warm_start=False, kb=kb, sampler="random", seed=1,
+        # 16 trials: a trial budget runs in batches of SYNC_BATCH told at the batch's end, so pruning (after 5
+        # completed trials) starts with the third batch
+        result = search(EXAMPLES / "titanic.csv", n_trials=16, warm_start=False, kb=kb, sampler="random", seed=1,
                         algorithms=FAST, refit=False, n_jobs=1)
         pruned = [t for t in result.trials if t.status == "pruned"]
         full = [t for t in result.trials if t.status == "ok"]

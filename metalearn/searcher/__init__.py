@@ -19,7 +19,7 @@ function ``metalearn.search``. By concern:
 * ``result``: :class:`TrialRecord` and :class:`SearchResult`.
 """
 
-from metalearn.searcher._core import DEFAULT_TRIAL_TIMEOUT, DEFAULT_TRIALS, DEFAULT_WARM_START, search
+from metalearn.searcher._core import DEFAULT_TIME_BUDGET, DEFAULT_TRIAL_TIMEOUT, DEFAULT_WARM_START, SYNC_BATCH, search
 from metalearn.searcher._inputs import check_cross_validatable
 from metalearn.searcher._plan import WARM_START_STRATEGIES, warm_start_plan
 from metalearn.searcher.result import SearchResult, TrialRecord
@@ -29,7 +29,8 @@ __all__ = [
     "search",
     "SearchResult",
     "TrialRecord",
-    "DEFAULT_TRIALS",
+    "DEFAULT_TIME_BUDGET",
+    "SYNC_BATCH",
     "DEFAULT_WARM_START",
     "DEFAULT_TRIAL_TIMEOUT",
     "WARM_START_STRATEGIES",

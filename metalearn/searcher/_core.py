@@ -20,7 +20,7 @@ import json
 import math
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from metalearn.exceptions import MetaLearnError, RecommendationError, SearchError
@@ -59,10 +59,15 @@ from metalearn.searcher._study import (
 from metalearn.searcher.result import SearchResult, TrialRecord, describe_final, finite_or_none
 from metalearn.tasks import check_metric, default_metric
 
-__all__ = ["search", "DEFAULT_TRIALS", "DEFAULT_WARM_START", "DEFAULT_TRIAL_TIMEOUT"]
+__all__ = ["search", "DEFAULT_TIME_BUDGET", "DEFAULT_WARM_START", "DEFAULT_TRIAL_TIMEOUT", "SYNC_BATCH"]
 
-DEFAULT_TRIALS = 50
-"""Trials run when neither ``n_trials`` nor ``time_budget`` is given."""
+DEFAULT_TIME_BUDGET = 60.0
+"""Seconds a search runs when neither ``n_trials`` nor ``time_budget`` is given: time is the budget users think in."""
+
+SYNC_BATCH = 4
+"""Under a trial budget (no time budget), trials are asked in batches of this many, run on the ``n_jobs``
+workers, and told to the sampler in trial order once the batch is done; the sampler so sees the same
+history whatever ``n_jobs`` is, and a seeded search gives the same trials with ``n_jobs=1`` and ``n_jobs=8``."""
 
 DEFAULT_WARM_START = 10
 """Number of recommended configurations enqueued as the first trials."""
@@ -84,7 +89,7 @@ def search(
     warm_start: bool | int = True,
     kb=None,
     exclude_datasets: Iterable[str | int] = (),
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     seed: int | None = None,
     storage: str | None = None,
     study_name: str | None = None,
@@ -122,7 +127,8 @@ def search(
         scikit-learn scorer name; default ``balanced_accuracy`` (classification) or ``r2``.
     n_trials, time_budget : int, float, optional
         Budget in trials and/or seconds; the search stops when either runs out, cutting the
-        running trials short at the deadline. Default: 50 trials.
+        running trials short at the deadline. Default: a time budget of
+        :data:`DEFAULT_TIME_BUDGET` (60 s).
     warm_start : bool or int
         Enqueue the recommender's top configurations (10 if ``True``, else this many) as the
         first trials.
@@ -131,8 +137,10 @@ def search(
     exclude_datasets : iterable
         Datasets the recommender must not use (``openml:<id>``, names, ids), as in ``recommend``.
         Use it to benchmark honestly on datasets the KB already knows.
-    n_jobs : int
-        Trials run in parallel (each in its own worker process). ``-1``: one per CPU.
+    n_jobs : int, optional
+        Trials run in parallel, each in its own single-threaded worker process. Default (``None``,
+        or ``-1``): one per CPU. Under a trial budget the result for a seed does not depend on it
+        (see :data:`SYNC_BATCH`); under a time budget more workers run more trials.
     seed : int, optional
         Seeds the sampler, the CV splits and the estimators.
     storage : str, optional
@@ -217,8 +225,8 @@ def search(
     if trial_timeout is not None and not trial_timeout > 0:
         raise SearchError(f"trial_timeout={trial_timeout!r} is not a positive number of seconds")
     if n_trials is None and time_budget is None:
-        n_trials = DEFAULT_TRIALS
-    if n_jobs == -1:
+        time_budget = DEFAULT_TIME_BUDGET
+    if n_jobs is None or n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if isinstance(n_jobs, bool) or int(n_jobs) != n_jobs or n_jobs < 1:
         raise SearchError(f"n_jobs={n_jobs!r} is not a positive integer (or -1 for one per CPU)")
@@ -447,14 +455,17 @@ def search(
         try:
             with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="metalearn-trial") as pool:
                 try:
+                    synchronous = deadline is None  # reproducible whatever n_jobs (SYNC_BATCH)
                     while True:
                         now = time.monotonic()
+                        room = (SYNC_BATCH if not pending else 0) if synchronous else n_jobs - len(pending)
                         while (
-                            len(pending) < n_jobs
+                            room > 0
                             and (n_trials is None or n_asked < n_trials)
                             and (deadline is None or deadline - now > MIN_TRIAL_SECONDS)
                         ):
                             launch(pool)
+                            room -= 1
                             now = time.monotonic()
                         if not pending:
                             break
@@ -468,9 +479,16 @@ def search(
                                     fut.cancel()
                                 pending.clear()
                                 break
-                        done, _ = wait(list(pending), timeout=wait_for, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            finish(fut)
+                        if synchronous:  # the whole batch, then its trials told in trial order
+                            done, running = wait(list(pending), timeout=wait_for, return_when=ALL_COMPLETED)
+                            if running:
+                                done = ()
+                            for fut in sorted(done, key=lambda f: pending[f][0].number):
+                                finish(fut)
+                        else:
+                            done, _ = wait(list(pending), timeout=wait_for, return_when=FIRST_COMPLETED)
+                            for fut in done:
+                                finish(fut)
                         if not done:
                             progress_bar.update(0, own_best, len(pending))
                 except BaseException:
