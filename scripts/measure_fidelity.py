@@ -32,7 +32,7 @@ def cpu_seconds() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("datasets", nargs="+", help="names of data/examples/*.csv")
+    parser.add_argument("datasets", nargs="+", help="names of data/examples/*.csv, or paths of CSV files")
     parser.add_argument("--budget", type=float, default=60.0, help="time budget in seconds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1)
@@ -45,12 +45,13 @@ def main() -> None:
         for fidelity in (True, False):
             wall, cpu = time.perf_counter(), cpu_seconds()
             budget = {"n_trials": args.trials} if args.trials else {"time_budget": args.budget}
-            result = search(EXAMPLES / f"{name}.csv", **budget, seed=args.seed, n_jobs=args.jobs, sampler=args.sampler,
+            path = Path(name) if name.endswith(".csv") else EXAMPLES / f"{name}.csv"
+            result = search(path, **budget, seed=args.seed, n_jobs=args.jobs, sampler=args.sampler,
                             write_back=False, refit=False, fidelity=fidelity, warm_start=args.warm_start)
             wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
             statuses = [t.status for t in result.trials]
             ok, pruned = statuses.count("ok"), statuses.count("pruned")
-            print(f"{name:<10} {str(fidelity):<8} {ok:>4} {pruned:>6} {len(statuses) - ok - pruned:>5} "
+            print(f"{Path(name).stem:<10} {str(fidelity):<8} {ok:>4} {pruned:>6} {len(statuses) - ok - pruned:>5} "
                   f"{result.best_score:>7.4f} {wall:>6.1f} {cpu:>6.1f}", flush=True)
 
 
