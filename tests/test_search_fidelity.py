@@ -188,7 +188,7 @@ def test_search_prunes_lagging_trials_and_keeps_them_out_of_the_kb(tmp_path, mon
     from metalearn import search
     from metalearn.searcher import _fidelity
 
-    monkeypatch.setattr(_fidelity, "MIN_SPLIT_SECONDS", 0.0)  # split however fast the machine runs these trials
+    monkeypatch.setattr(_fidelity, "MIN_SPLIT_CELLS", 0)  # split on this small data too
 
     with KnowledgeBase.open(tmp_path / "kb.sqlite", create="empty") as kb:
         # 16 trials: a trial budget runs in batches of SYNC_BATCH told at the batch's end, so pruning (after 5
@@ -231,34 +231,30 @@ def test_the_time_budget_holds_with_rungs():
 
 
 def test_rungs_are_used_only_when_they_can_pay():
-    from metalearn.searcher._fidelity import MIN_SPLIT_SECONDS, evaluate_trial, rungs_pay
-    from metalearn.searcher._study import ATTR_FIT_TIME
+    from metalearn.searcher._fidelity import MIN_SPLIT_CELLS, evaluate_trial, rungs_pay
 
     folds_only = rung_schedule(500, 5)
+    big = MIN_SPLIT_CELLS
     study = _study()
 
-    def add(seconds, value=0.8):
-        dist = optuna.distributions.FloatDistribution(0, 1)
-        study.add_trial(optuna.trial.create_trial(params={"q": value}, distributions={"q": dist}, value=value,
-                                                  intermediate_values={1: value}, user_attrs={ATTR_FIT_TIME: seconds}))
+    def add(value=0.8):
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
 
     for _ in range(4):
-        add(10.0)
-    assert not rungs_pay(folds_only, study.ask(), False)  # 4 completed: no pruning yet, so no split
-    add(10.0)
-    assert rungs_pay(folds_only, study.ask(), False)
-    assert not rungs_pay(folds_only, study.ask(), True)  # a warm-start trial cannot be pruned on the fold rung
-    assert rungs_pay(rung_schedule(50_000, 5), study.ask(), True)  # ... but on the subsample rungs it can
-    assert rungs_pay(rung_schedule(50_000, 5), _study().ask(), False)  # subsamples: always
-    cheap = _study()
-    for _ in range(5):
-        cheap.add_trial(optuna.trial.create_trial(
-            params={}, distributions={}, value=0.8, user_attrs={ATTR_FIT_TIME: MIN_SPLIT_SECONDS / 4}))
-    assert not rungs_pay(folds_only, cheap.ask(), False)  # fast trials: one worker each is cheaper
+        add()
+    assert not rungs_pay(folds_only, study.ask(), False, big)  # 4 completed: no pruning yet, so no split
+    assert not rungs_pay(rung_schedule(50_000, 5), study.ask(), False, big)
+    add()
+    assert rungs_pay(folds_only, study.ask(), False, big)
+    assert not rungs_pay(folds_only, study.ask(), False, big - 1)  # small data: one worker per trial is cheaper
+    assert not rungs_pay(folds_only, study.ask(), True, big)  # a warm-start trial cannot be pruned on the fold rung
+    assert rungs_pay(rung_schedule(50_000, 5), study.ask(), True, big)  # ... but on the later rungs it can
+    assert not rungs_pay(rung_schedule(500, 1), study.ask(), False, big)  # a holdout: one rung
     # a trial run whole reports its first fold at the first-fold rung, as a split one would
     evaluate, calls = _scripted(lambda params, fold: params["q"] + fold / 100)
-    trial = cheap.ask()
-    result, pruned_at = evaluate_trial(evaluate, "X", {"q": 0.5}, None, [0, 1] * 50, trial=trial, fidelity=True,
+    trial = study.ask()
+    X = np.zeros((100, 3))
+    result, pruned_at = evaluate_trial(evaluate, "X", {"q": 0.5}, X, [0, 1] * 50, trial=trial, fidelity=True,
                                        protect_first=False, task="binary", cv=5, random_state=0)
     assert pruned_at is None and calls == [({"q": 0.5}, None, None)] and len(result.fold_scores) == 5
-    assert cheap.get_trials(deepcopy=False)[trial.number].intermediate_values == {0: 0.5}
+    assert study.get_trials(deepcopy=False)[trial.number].intermediate_values == {0: 0.5}

@@ -20,7 +20,7 @@ A pruned trial is reported with Optuna state PRUNED and metalearn status ``"prun
 it is not a full run and is not written to the KB.
 
 Warm-start (enqueued) trials are never pruned on rung 0. A trial is split into rungs only
-when that can pay (:func:`rungs_pay`: pruning has started and the trials are slow enough
+when that can pay (:func:`rungs_pay`: pruning has started and the data is large enough
 for the saving to exceed a worker's overhead); otherwise it runs whole and reports its
 first fold's score at the first-fold rung, the value a split trial would report there.
 """
@@ -46,8 +46,8 @@ SUBSAMPLE_GROWTH = 4
 MIN_STARTUP_TRIALS = 5
 """Completed trials before any pruning."""
 
-MIN_SPLIT_SECONDS = 2.0
-"""Median seconds of the completed trials' evaluations below which a trial is not split into fold rungs."""
+MIN_SPLIT_CELLS = 100_000
+"""Rows x features below which trials are not split into rungs (see :func:`rungs_pay`)."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ def evaluate_trial(
 
     n_folds = len(protocol_for(y, task, cv, random_state=random_state).splits)
     rungs = rung_schedule(len(y), n_folds)
-    if rungs_pay(rungs, trial, protect_first):
+    n_cells = len(y) * (X.shape[1] if len(getattr(X, "shape", ())) > 1 else 1)
+    if rungs_pay(rungs, trial, protect_first, n_cells):
         return run_rungs(evaluate_fn, name, params, X, y, rungs=rungs, trial=trial,
                          protect_first=protect_first, timeout=timeout, **kwargs)
     result = evaluate_fn(name, params, X, y, timeout=timeout, **kwargs)
@@ -190,29 +191,23 @@ def evaluate_trial(
     return result, None
 
 
-def rungs_pay(rungs: tuple[Rung, ...], trial, protect_first: bool) -> bool:
-    """Whether evaluating in rungs can save time on this trial. Every rung is a worker
-    process of its own (about 0.1-0.3 s of overhead), so not when:
+def rungs_pay(rungs: tuple[Rung, ...], trial, protect_first: bool, n_cells: int) -> bool:
+    """Whether evaluating this trial in rungs can save time. Every rung is a worker process
+    of its own (0.1-0.3 s of overhead, and a subsample rung repeats some work), so not when:
 
-    * the schedule has one rung, or only the first-fold rung before the last and the trial
-      is protected there (a warm-start trial: nothing could be pruned);
+    * no rung before the last can prune (one rung, or only the first-fold rung and the trial
+      is protected there: a warm-start trial);
     * fewer than :data:`MIN_STARTUP_TRIALS` trials have completed (the pruner does not prune yet);
-    * the completed trials' median evaluation took less than :data:`MIN_SPLIT_SECONDS`
-      (the saving of a pruned trial is smaller than the overhead of the others).
+    * the data has fewer than :data:`MIN_SPLIT_CELLS` cells (rows x features): a fold is
+      then too cheap for pruning to win back the overhead (measured on data/examples).
 
-    Subsample rungs (data of more than :data:`SUBSAMPLE_FROM` rows) always run: a full
-    evaluation cannot report their scores.
+    The rule depends on the data and the study only, never on measured times, so a seeded
+    search prunes the same trials on any machine.
     """
-    if len(rungs) < 2 or (len(rungs) == 2 and protect_first):
+    prunable = rungs[1:-1] if protect_first else rungs[:-1]
+    if not prunable:
         return False
-    if rungs[0].max_rows is not None:
-        return True
     from optuna.trial import TrialState
 
-    from metalearn.searcher._study import ATTR_FIT_TIME
-
     completed = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    times = sorted(float(t.user_attrs[ATTR_FIT_TIME]) for t in completed if ATTR_FIT_TIME in t.user_attrs)
-    if len(completed) < MIN_STARTUP_TRIALS or not times:
-        return False
-    return times[len(times) // 2] >= MIN_SPLIT_SECONDS
+    return len(completed) >= MIN_STARTUP_TRIALS and n_cells >= MIN_SPLIT_CELLS
