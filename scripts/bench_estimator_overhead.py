@@ -3,7 +3,6 @@
     python scripts/bench_estimator_overhead.py
 """
 import time
-import numpy as np
 from sklearn.datasets import load_breast_cancer
 from metalearn import MetaLearnClassifier
 X, y = load_breast_cancer(return_X_y=True)
