@@ -98,7 +98,7 @@ def score(y_true, y_pred, task: str) -> float:
 
 def run_metalearn(method, row, train_csv, test, budget, seed, work, kb):
     model = work / "model.joblib"
-    cmd = ["metalearn", "search", str(train_csv), "--target", row["target"], "--time-budget", str(budget),
+    cmd = [sys.executable, "-m", "metalearn", "search", str(train_csv), "--target", row["target"], "--time-budget", str(budget),
            "--seed", str(seed), "--no-write-back", "--no-progress", "--json", "-o", str(model),
            "--exclude", row["dataset"], *CLI_FLAGS[method]]
     if row.get("openml_id"):
