@@ -677,6 +677,7 @@ def build_kb(
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
         raise ConfigurationError(f"n_jobs={n_jobs!r} is not valid: give a positive integer, or -1 for one per CPU")
     parse_portfolio_spec(portfolio)  # fail before any loading
+    _check_metrics_spec(metrics)
     entries = expand_datasets(datasets, target=target, manifest=manifest)
     kb_obj, opened = _open_kb(kb)
     try:
@@ -686,6 +687,7 @@ def build_kb(
         plan: list[BuildTask] = []
         configs: set[int] = set()
         n_skipped = 0
+        used_metrics: set[str] = set()
         for entry in entries:
             ds = entry.source if not isinstance(entry.source, (str, Path)) else load_dataset(
                 entry.source, target=entry.target, task=entry.task
@@ -697,6 +699,7 @@ def build_kb(
             protocol = _expected_protocol(ds, cv, evaluator)
             ds_metric = metric or default_metric(ds.task)
             all_metrics = [ds_metric, *(m for m in _metrics_for(metrics, ds.task) if m != ds_metric)]
+            used_metrics.update(all_metrics)
             key = (_family(ds.task), ds_metric)
             if key not in portfolios:
                 portfolios[key] = resolve_portfolio(portfolio, ds.task, kb=kb_obj, metric=ds_metric, seed=seed)
@@ -710,6 +713,11 @@ def build_kb(
                     continue
                 plan.append(BuildTask(record.dataset_id, conf.configuration_id, name, canonical_json(params),
                                       missing[0], protocol, cv, tuple(missing[1:])))
+        unused = [m for m in metrics if m not in used_metrics] if not isinstance(metrics, Mapping) else []
+        if unused and loaded:
+            tasks = sorted({ds.task for ds in loaded.values()})
+            raise ConfigurationError(f"metrics {', '.join(unused)} fit none of the datasets' tasks "
+                                     f"({', '.join(tasks)}): leave them out or use a scorer of these tasks")
         data = {i: loaded[i] for i in {t.dataset_id for t in plan}}
         setup_seconds = time.perf_counter() - t0
 
@@ -764,6 +772,26 @@ def build_kb(
     finally:
         if opened:
             kb_obj.close()
+
+
+def _check_metrics_spec(metrics) -> None:
+    """Fail before any loading on a ``metrics=`` that can never be right: a string, an unknown
+    scorer name, or (in a mapping) a key that is no task or a name that does not fit its task."""
+    from metalearn.exceptions import MetricError
+    from metalearn.tasks import check_metric
+
+    if isinstance(metrics, str):
+        raise ConfigurationError(f"metrics={metrics!r}: give a list of scorer names, e.g. [{metrics!r}]")
+    if isinstance(metrics, Mapping):
+        for task, names in metrics.items():
+            for name in names:
+                check_metric(name, task)
+        return
+    for name in metrics:  # a known scorer fits classification or regression: this catches unknown names
+        try:
+            check_metric(name, "binary")
+        except MetricError:
+            check_metric(name, "regression")
 
 
 def _metrics_for(metrics, task: str) -> list[str]:

@@ -228,6 +228,28 @@ def test_cli_build_without_datasets_is_a_one_line_error(kb_path):
     assert res.exit_code == 2 and res.output.startswith("Error: no datasets")
 
 
+def test_cli_build_metrics_adds_one_run_per_metric_and_rejects_a_metric_of_no_task(kb_path, tmp_path):
+    from click.testing import CliRunner
+
+    from metalearn.cli import main
+
+    portfolio = tmp_path / "p.json"
+    portfolio.write_text(json.dumps([{"algorithm": "GaussianNB"}]))
+    base = ["kb", "build", str(PENGUINS), "--kb", str(kb_path), "--portfolio", str(portfolio), "--cv", "3",
+            "--no-characterize", "--no-progress"]
+    res = CliRunner().invoke(main, [*base, "--metrics", "accuracy", "--metrics", "f1_macro", "--json"])
+    assert res.exit_code == 0, res.output
+    with KnowledgeBase.open(kb_path) as kb:
+        runs = kb.runs_frame(status=None)
+    runs = runs[(runs["algorithm"] == "GaussianNB") & (runs["protocol"] == "3-fold CV")]
+    assert sorted(runs["metric"]) == ["accuracy", "balanced_accuracy", "f1_macro"]
+    assert set(runs["status"]) == {"ok"}
+    for bad, says in (["--metrics", "acuracy"], "unknown metric 'acuracy'"), (["--metrics", "r2"], "r2 fit none"):
+        res = CliRunner().invoke(main, [*base, *bad])
+        assert res.exit_code == 2 and res.stderr.startswith("Error: ") and says in res.stderr, res.output
+        assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
 def test_resume_check_uses_the_protocol_evaluate_reports(kb_path, cheap_portfolio):
     # zoo's smallest class has 4 rows: evaluate runs 4 folds when asked for 5
     from metalearn.build import _expected_protocol
