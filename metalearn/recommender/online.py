@@ -318,7 +318,9 @@ class Recommender:
         self.refresh()
         mf, task = self._query(data, meta_features, task)
         family = task_family(task, error=RecommendationError)
-        if metric is not None:  # an unknown scorer, or one of the other task family, is an error, not a fallback
+        # an unknown scorer, or one of the other task family, is an error, not a fallback; the family's
+        # usual metrics are known scorers, so they skip the check (it imports scikit-learn's metrics)
+        if metric is not None and metric not in RELATED_METRICS[family]:
             check_metric(metric, task)
         exclude = resolve_exclude(self._datasets, exclude_datasets)
         cands = None if candidates is None else frozenset(int(c) for c in candidates)

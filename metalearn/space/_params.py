@@ -372,39 +372,92 @@ class Const(Param):
         return {}
 
 
+#: The one package the registry's estimators come from: a dotted name outside it is never imported.
+ESTIMATOR_PACKAGE = "sklearn"
+
+
+def resolve_estimator(dotted: str) -> type:
+    """The class a registry spec declares by dotted name (imports its scikit-learn module).
+
+    Only names under :data:`ESTIMATOR_PACKAGE` resolve; callers pass the names the registry's
+    own table declares (:attr:`AlgorithmSpec.estimator`), never a name read from a knowledge base.
+
+    >>> resolve_estimator("sklearn.naive_bayes.GaussianNB").__name__
+    'GaussianNB'
+    >>> resolve_estimator("os.system")
+    Traceback (most recent call last):
+    ...
+    metalearn.exceptions.InvalidParamsError: estimator 'os.system' is not a scikit-learn class name; the registry declares only sklearn.* classes
+    """
+    module, _, attr = str(dotted).rpartition(".")
+    if not module or (module != ESTIMATOR_PACKAGE and not module.startswith(ESTIMATOR_PACKAGE + ".")):
+        raise InvalidParamsError(
+            f"estimator {dotted!r} is not a scikit-learn class name; the registry declares only {ESTIMATOR_PACKAGE}.* classes"
+        )
+    import importlib
+
+    found = getattr(importlib.import_module(module), attr, None)
+    if not isinstance(found, type):
+        raise InvalidParamsError(f"estimator {dotted!r}: module {module} has no class {attr!r}")
+    return found
+
+
 @dataclass(frozen=True)
 class AlgorithmSpec:
     """An algorithm of the registry: its class, parameters and preprocessing.
+
+    The estimator is declared by dotted name and imported only when one is built
+    (:meth:`make_estimator`, :func:`metalearn.space.make_pipeline`): reading the registry,
+    validating and canonicalizing configurations do not import scikit-learn.
 
     Parameters
     ----------
     name : str
         The scikit-learn class name (the registry key).
     task : {"classification", "regression"}
-    estimator_class : type
-        The scikit-learn class of the estimator. For ``PassiveAggressiveClassifier``, which
-        scikit-learn 1.8 deprecated and 1.10 removes, it is ``SGDClassifier``: the equivalent
-        the deprecation names (see :func:`make_pipeline`).
+    estimator : str
+        Dotted name of the scikit-learn class (``"sklearn.svm.SVC"``). For
+        ``PassiveAggressiveClassifier``, which scikit-learn 1.8 deprecated and 1.10 removes, it
+        is ``SGDClassifier``: the equivalent the deprecation names (see :func:`make_pipeline`).
     params : tuple of Param
         In the order the search samples them (a parameter's condition names earlier ones).
     preprocessing : {"scale", "tree", "native", "nonneg"}
-    base_estimator : type or None
-        Class of the ``estimator`` built when ``estimator__*`` parameters are given.
+    base_estimator : str or None
+        Dotted name of the class of the ``estimator`` built when ``estimator__*`` parameters are given.
     build : callable or None
-        ``build(**kwargs) -> estimator`` where the registry's parameters must be translated
-        for the installed scikit-learn (LogisticRegression's ``penalty`` and
+        ``build(estimator_class, **kwargs) -> estimator`` where the registry's parameters must
+        be translated for the installed scikit-learn (LogisticRegression's ``penalty`` and
         PassiveAggressiveClassifier, deprecated in 1.8; regression trees' ``"friedman_mse"``
         and gradient boosting's ``criterion``, deprecated in 1.9); None builds
         ``estimator_class(**kwargs)``.
+
+    >>> spec = AlgorithmSpec("GaussianNB", "classification", "sklearn.naive_bayes.GaussianNB", (), "scale")
+    >>> spec.make_estimator(var_smoothing=1e-8).var_smoothing
+    1e-08
     """
 
     name: str
     task: str
-    estimator_class: type
+    estimator: str
     params: tuple
     preprocessing: str
-    base_estimator: type | None = None
+    base_estimator: str | None = None
     build: Callable[..., Any] | None = None
+
+    @property
+    def estimator_class(self) -> type:
+        """The scikit-learn class of :attr:`estimator` (imported on first use)."""
+        return resolve_estimator(self.estimator)
+
+    @property
+    def base_estimator_class(self) -> type | None:
+        """The class of :attr:`base_estimator`, or None."""
+        return None if self.base_estimator is None else resolve_estimator(self.base_estimator)
+
+    def make_estimator(self, **kwargs) -> Any:
+        """The (unfitted) estimator of these constructor arguments, translated by :attr:`build`."""
+        estimator_class = self.estimator_class
+        return self.build(estimator_class, **kwargs) if self.build is not None else estimator_class(**kwargs)
 
     def param(self, name: str) -> Param:
         """Return the :class:`Param` called ``name`` (InvalidParamsError if unknown)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.naive_bayes import BernoulliNB, ComplementNB, GaussianNB, MultinomialNB
-
 from metalearn.space._params import (
     AlgorithmSpec,
     _b,
@@ -15,7 +13,7 @@ SPECS = (
     AlgorithmSpec(
         "BernoulliNB",
         "classification",
-        BernoulliNB,
+        "sklearn.naive_bayes.BernoulliNB",
         (
             _f("alpha", 0.0, 1e6, 1.0, log=True, slo=0.01, shi=100.0),
             _b("fit_prior", True),
@@ -27,7 +25,7 @@ SPECS = (
     AlgorithmSpec(
         "ComplementNB",
         "classification",
-        ComplementNB,
+        "sklearn.naive_bayes.ComplementNB",
         (
             _f("alpha", 0.0, 1e6, 1.0, log=True, slo=0.01, shi=100.0),
             _b("fit_prior", True, search=False),
@@ -39,14 +37,14 @@ SPECS = (
     AlgorithmSpec(
         "GaussianNB",
         "classification",
-        GaussianNB,
+        "sklearn.naive_bayes.GaussianNB",
         (_f("var_smoothing", 0.0, 1e3, 1e-9, log=True, slo=1e-12, shi=1e-3),),
         "scale",
     ),
     AlgorithmSpec(
         "MultinomialNB",
         "classification",
-        MultinomialNB,
+        "sklearn.naive_bayes.MultinomialNB",
         (
             _f("alpha", 0.0, 1e6, 1.0, log=True, slo=0.01, shi=100.0),
             _b("fit_prior", True),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
-from sklearn.gaussian_process import GaussianProcessRegressor
-
 from metalearn.space._params import (
     _SEED,
     AlgorithmSpec,
@@ -20,7 +17,7 @@ SPECS = (
     AlgorithmSpec(
         "LinearDiscriminantAnalysis",
         "classification",
-        LinearDiscriminantAnalysis,
+        "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
         (
             _c("solver", ("svd", "lsqr", "eigen"), "svd"),
             _f("shrinkage", 0.0, 1.0, None, choices=(None, "auto"), when=(("solver", ("lsqr", "eigen")),)),
@@ -33,7 +30,7 @@ SPECS = (
     AlgorithmSpec(
         "QuadraticDiscriminantAnalysis",
         "classification",
-        QuadraticDiscriminantAnalysis,
+        "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis",
         (
             _f("reg_param", 0.0, 1.0, 0.0),
             _c("solver", ("svd", "eigen"), "svd", search=False),
@@ -46,7 +43,7 @@ SPECS = (
     AlgorithmSpec(
         "GaussianProcessRegressor",
         "regression",
-        GaussianProcessRegressor,
+        "sklearn.gaussian_process.GaussianProcessRegressor",
         (
             _f("alpha", 0.0, 1e6, 1e-10, log=True, slo=1e-14, shi=1.0),
             _b("normalize_y", False),

@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.linear_model import (
-    ARDRegression,
-    ElasticNet,
-    Lasso,
-    LogisticRegression,
-    Perceptron,
-    Ridge,
-    RidgeClassifier,
-    SGDClassifier,
-    SGDRegressor,
-)
-
 from metalearn.space._compat import _logistic_regression, _passive_aggressive
 
 from metalearn.space._params import (
@@ -118,7 +106,7 @@ SPECS = (
     AlgorithmSpec(
         "LogisticRegression",
         "classification",
-        LogisticRegression,
+        "sklearn.linear_model.LogisticRegression",
         (
             _f("C", 1e-6, 1e6, 1.0, log=True, slo=1e-4, shi=1e4),
             _CW,
@@ -140,7 +128,7 @@ SPECS = (
     AlgorithmSpec(
         "PassiveAggressiveClassifier",
         "classification",
-        SGDClassifier,  # the class scikit-learn 1.8 deprecated is built as SGDClassifier (_passive_aggressive)
+        "sklearn.linear_model.SGDClassifier",  # the class scikit-learn 1.8 deprecated is built as SGDClassifier (_passive_aggressive)
         (
             _f("C", 1e-6, 1e6, 1.0, log=True, slo=1e-5, shi=10.0),
             _c("loss", ("hinge", "squared_hinge"), "hinge"),
@@ -152,7 +140,7 @@ SPECS = (
     AlgorithmSpec(
         "Perceptron",
         "classification",
-        Perceptron,
+        "sklearn.linear_model.Perceptron",
         (
             _c("penalty", (None, "l2", "l1", "elasticnet"), None),
             _f("alpha", 0.0, 1e6, 0.0001, log=True, slo=1e-7, shi=0.1, when=(("penalty", ("l2", "l1", "elasticnet")),)),
@@ -161,12 +149,12 @@ SPECS = (
         ) + _sgd_epochs() + _sgd_rest(True, random_state=_fixed_int("random_state", 0, 2**32 - 1, 0, choices=(None,))),
         "scale",
     ),
-    AlgorithmSpec("RidgeClassifier", "classification", RidgeClassifier, _ridge_params(True), "scale"),
-    AlgorithmSpec("SGDClassifier", "classification", SGDClassifier, _sgd_params(True), "scale"),
+    AlgorithmSpec("RidgeClassifier", "classification", "sklearn.linear_model.RidgeClassifier", _ridge_params(True), "scale"),
+    AlgorithmSpec("SGDClassifier", "classification", "sklearn.linear_model.SGDClassifier", _sgd_params(True), "scale"),
     AlgorithmSpec(
         "ARDRegression",
         "regression",
-        ARDRegression,
+        "sklearn.linear_model.ARDRegression",
         (
             _f("alpha_1", 0.0, 1e6, 1e-6, log=True, slo=1e-10, shi=1e-3),
             _f("alpha_2", 0.0, 1e6, 1e-6, log=True, slo=1e-10, shi=1e-3),
@@ -182,8 +170,8 @@ SPECS = (
         ),
         "scale",
     ),
-    AlgorithmSpec("ElasticNet", "regression", ElasticNet, _linear_reg_params(True), "scale"),
-    AlgorithmSpec("Lasso", "regression", Lasso, _linear_reg_params(False), "scale"),
-    AlgorithmSpec("Ridge", "regression", Ridge, _ridge_params(False), "scale"),
-    AlgorithmSpec("SGDRegressor", "regression", SGDRegressor, _sgd_params(False), "scale"),
+    AlgorithmSpec("ElasticNet", "regression", "sklearn.linear_model.ElasticNet", _linear_reg_params(True), "scale"),
+    AlgorithmSpec("Lasso", "regression", "sklearn.linear_model.Lasso", _linear_reg_params(False), "scale"),
+    AlgorithmSpec("Ridge", "regression", "sklearn.linear_model.Ridge", _ridge_params(False), "scale"),
+    AlgorithmSpec("SGDRegressor", "regression", "sklearn.linear_model.SGDRegressor", _sgd_params(False), "scale"),
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.neural_network import MLPClassifier, MLPRegressor
-
 from metalearn.space._params import (
     _SEED,
     _VERBOSE_BOOL,
@@ -50,6 +48,6 @@ def _mlp_params(classification):
 
 
 SPECS = (
-    AlgorithmSpec("MLPClassifier", "classification", MLPClassifier, _mlp_params(True), "scale"),
-    AlgorithmSpec("MLPRegressor", "regression", MLPRegressor, _mlp_params(False), "scale"),
+    AlgorithmSpec("MLPClassifier", "classification", "sklearn.neural_network.MLPClassifier", _mlp_params(True), "scale"),
+    AlgorithmSpec("MLPRegressor", "regression", "sklearn.neural_network.MLPRegressor", _mlp_params(False), "scale"),
 )

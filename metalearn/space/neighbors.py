@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
 from metalearn.space._params import (
     _NJOBS,
     AlgorithmSpec,
@@ -27,6 +25,6 @@ def _knn_params():
 
 
 SPECS = (
-    AlgorithmSpec("KNeighborsClassifier", "classification", KNeighborsClassifier, _knn_params(), "scale"),
-    AlgorithmSpec("KNeighborsRegressor", "regression", KNeighborsRegressor, _knn_params(), "scale"),
+    AlgorithmSpec("KNeighborsClassifier", "classification", "sklearn.neighbors.KNeighborsClassifier", _knn_params(), "scale"),
+    AlgorithmSpec("KNeighborsRegressor", "regression", "sklearn.neighbors.KNeighborsRegressor", _knn_params(), "scale"),
 )

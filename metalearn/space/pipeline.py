@@ -1,7 +1,8 @@
 """Preprocessing recipes and the preprocessing + estimator pipeline of a configuration.
 
 Every object built here is a plain scikit-learn object (numpy and scikit-learn
-functions only): a saved model loads without metalearn.
+functions only): a saved model loads without metalearn. scikit-learn is imported when
+something is built, not with the module: the registry and the recommender do not need it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
-from sklearn.utils import check_array
 
 from metalearn.exceptions import InvalidParamsError
 from metalearn.space._compat import _SKLEARN_1_6
@@ -31,12 +27,15 @@ ONE_HOT_MIN_FREQUENCY = 5  # levels seen fewer times are grouped as "infrequent"
 
 ONE_HOT_MAX_CATEGORIES = 32  # at most this many one-hot columns per categorical column
 
-def _as_float() -> FunctionTransformer:
+def _as_float():
     """Numeric columns (including bool and nullable dtypes) as a float64 array, NaN kept.
 
     scikit-learn objects only (a saved model must load without metalearn): scikit-learn's
     public ``check_array`` converts pandas' nullable dtypes, missing values to NaN.
     """
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.utils import check_array
+
     allow_nan = {("ensure_all_finite" if _SKLEARN_1_6 else "force_all_finite"): "allow-nan"}
     return FunctionTransformer(check_array, kw_args={"dtype": "float64", **allow_nan}, feature_names_out="one-to-one")
 
@@ -48,6 +47,8 @@ def _as_category_strings() -> list:
     A numpy function only (``numpy.asarray(dtype=str)``): 0.3 ms on penguins, where an imputer
     unifying the markers took 6-10 ms per fit and doubled the "native" recipe's cost.
     """
+    from sklearn.preprocessing import FunctionTransformer
+
     return [("as_str", FunctionTransformer(np.asarray, kw_args={"dtype": str}, feature_names_out="one-to-one"))]
 
 
@@ -75,10 +76,10 @@ def _column_groups(X) -> tuple[list, list, list]:
         return [i for i in range(array.shape[1]) if not missing[i]], [], [i for i in range(array.shape[1]) if missing[i]]
     return [], list(range(array.shape[1])), []
 
-def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple[ColumnTransformer, list]:
+def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple:
     """Build the ColumnTransformer of a preprocessing recipe for X's columns.
 
-    Returns the (unfitted) transformer and, for ``"native"``, a boolean mask of its
+    Returns the (unfitted) ``ColumnTransformer`` and, for ``"native"``, a boolean mask of its
     categorical output columns (empty list otherwise). Numeric columns come first,
     then categorical ones; columns that are entirely missing in X are dropped.
 
@@ -90,6 +91,11 @@ def make_preprocessor(preprocessing: str, X, *, max_bins: int = 255) -> tuple[Co
     """
     if preprocessing not in PREPROCESSING:
         raise InvalidParamsError(f"unknown preprocessing {preprocessing!r}; use one of {', '.join(PREPROCESSING)}")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+
     numeric, categorical, _ = _column_groups(X)
     transformers = []
     if preprocessing == "native":
@@ -139,10 +145,10 @@ def _estimator_kwargs(spec: AlgorithmSpec, params: Mapping[str, Any]) -> dict:
     nested = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("estimator__")}
     if spec.base_estimator is not None:
         defaults = {p.name.split("__", 1)[1]: p.default for p in spec.params if p.name.startswith("estimator__")}
-        kwargs["estimator"] = spec.base_estimator(**{**defaults, **nested})
+        kwargs["estimator"] = spec.base_estimator_class(**{**defaults, **nested})
     return kwargs
 
-def make_pipeline(name: str, params: Mapping[str, Any] | None, X, *, random_state: int | None = None) -> Pipeline:
+def make_pipeline(name: str, params: Mapping[str, Any] | None, X, *, random_state: int | None = None):
     """Build the preprocessing + estimator pipeline of a configuration for data like X.
 
     Parameters
@@ -176,7 +182,9 @@ def make_pipeline(name: str, params: Mapping[str, Any] | None, X, *, random_stat
     preprocess, mask = make_preprocessor(spec.preprocessing, X, max_bins=values.get("max_bins", 255))
     if spec.preprocessing == "native":
         kwargs["categorical_features"] = mask if any(mask) else None
-    estimator = (spec.build or spec.estimator_class)(**kwargs)
+    estimator = spec.make_estimator(**kwargs)  # the registry resolves its own class name, never a KB's
     if random_state is not None and "random_state" not in values and "random_state" in estimator.get_params(deep=False):
         estimator.set_params(random_state=random_state)
+    from sklearn.pipeline import Pipeline
+
     return Pipeline([("preprocess", preprocess), ("estimator", estimator)])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
-
 from metalearn.space._params import (
     _CW,
     _SEED,
@@ -59,7 +57,7 @@ SPECS = (
     AlgorithmSpec(
         "LinearSVC",
         "classification",
-        LinearSVC,
+        "sklearn.svm.LinearSVC",
         (
             _C_LIBLINEAR,
             _c("penalty", ("l2", "l1"), "l2", search=False),
@@ -73,11 +71,11 @@ SPECS = (
         ),
         "scale",
     ),
-    AlgorithmSpec("SVC", "classification", SVC, _svm_params(True), "scale"),
+    AlgorithmSpec("SVC", "classification", "sklearn.svm.SVC", _svm_params(True), "scale"),
     AlgorithmSpec(
         "LinearSVR",
         "regression",
-        LinearSVR,
+        "sklearn.svm.LinearSVR",
         (
             _C_LIBLINEAR,
             _f("epsilon", 0.0, 1e6, 0.0, shi=1.0),
@@ -89,5 +87,5 @@ SPECS = (
         ),
         "scale",
     ),
-    AlgorithmSpec("SVR", "regression", SVR, _svm_params(False), "scale"),
+    AlgorithmSpec("SVR", "regression", "sklearn.svm.SVR", _svm_params(False), "scale"),
 )
