@@ -252,13 +252,13 @@ def test_cli_build_metrics_adds_one_run_per_metric_and_rejects_a_metric_of_no_ta
 
 def test_resume_check_uses_the_protocol_evaluate_reports(kb_path, cheap_portfolio):
     # zoo's smallest class has 4 rows: evaluate runs 4 folds when asked for 5
-    from metalearn.build import _expected_protocol
+    from metalearn.build._driver import expected_protocol
     from metalearn.data import load_dataset
     from metalearn.evaluate import evaluate
 
     ds = load_dataset(ZOO)
     res = evaluate("GaussianNB", {}, ds.X, ds.y, task=ds.task, cv=5)
-    assert _expected_protocol(ds, 5, None) == res.protocol != "5-fold CV"
+    assert expected_protocol(ds, 5, None) == res.protocol != "5-fold CV"
 
 
 def _evaluate_but_break_on_trees(name, params, X, y, **kwargs):
