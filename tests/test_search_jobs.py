@@ -47,7 +47,7 @@ def test_default_budget_is_time_and_it_holds(wine):
 
 def test_jobs_default_to_every_core(wine, monkeypatch):
     seen = {}
-    import metalearn.searcher._core as core
+    import metalearn.searcher._loop as core
 
     real = core.ThreadPoolExecutor
 

@@ -1,116 +1,84 @@
-"""The search: :func:`search` runs an Optuna study over the registry, warm-started from the KB.
+"""The search's entry point: :func:`search` builds a :class:`SearchConfig` and forwards to :func:`run_search`.
 
-The budget is a number of trials, a number of seconds, or both (whichever runs
-out first). The time budget counts from the call, includes characterization and
-the recommendations, excludes the final refit, and cuts a trial short when it
-runs out: such a trial is reported with status ``"stopped"`` and is not written
-to the knowledge base (it says nothing about the configuration).
+The budget is a number of trials, a number of seconds, or both (whichever runs out first). The
+time budget counts from the call, includes characterization and the recommendations, excludes
+the final refit, and cuts a trial short when it runs out: such a trial is reported with status
+``"stopped"`` and is not written to the knowledge base (it says nothing about the configuration).
 
-With ``storage`` set to an Optuna RDB URL (``sqlite:///study.db``,
-``postgresql://...``, ``mysql://...``) several processes, on one machine or
-many, share one study: start ``metalearn search`` with the same data and the
-same ``--storage`` (and ``--study-name``, which defaults to one derived from the
-data's content hash and the metric) on each machine. Each process runs its own
-``n_trials``; the best configuration is taken over the whole study.
+With ``storage`` set to an Optuna RDB URL (``sqlite:///study.db``, ``postgresql://...``,
+``mysql://...``) several processes, on one machine or many, share one study: start ``metalearn
+search`` with the same data and the same ``--storage`` (and ``--study-name``, which defaults to
+one derived from the data's content hash and the metric) on each machine. Each process runs its
+own ``n_trials``; the best configuration is taken over the whole study.
+
+:func:`run_search` is the sequence, each step a module of its own (the way Optuna's ``Study.optimize``
+forwards to its ``_optimize``): the inputs (:mod:`._inputs`), the recommendations, the study and
+its first trials (:mod:`._start`), the trial loop (:mod:`._loop`) driving one
+:class:`~._trial.TrialRunner` with the KB write-back (:mod:`._writeback`) and the caller's
+``callback`` as the loop's callbacks, then the final model (:mod:`._final`) and the result.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import time
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from metalearn.exceptions import MetaLearnError, RecommendationError, SearchError
 from metalearn.searcher._inputs import (
     check_cross_validatable,
-    quality_warnings,
-    computed_by,
     load_data,
-    meta_features_of,
     open_kb,
     plain_labels,
+    quality_warnings,
     resolve_algorithms,
 )
-from metalearn.searcher._cost import CostModel, budget_warm_start
-from metalearn.searcher._fidelity import evaluate_trial
-from metalearn.searcher._plan import WARM_START_STRATEGIES, algorithm_regret, warm_start_plan
+from metalearn.searcher._loop import run_trials
 from metalearn.searcher._progress import Progress
-from metalearn.searcher._study import (
-    ATTR_ALGORITHM,
-    ATTR_ERROR,
-    ATTR_FIT_TIME,
-    ATTR_FOLDS,
-    ATTR_PARAMS,
-    ATTR_PROTOCOL,
-    ATTR_SOURCE,
-    ATTR_STATUS,
-    ATTR_WARM,
-    add_prior_trials,
-    create_study,
-    distributions_for,
-    evidence_dataset_ids,
-    make_sampler,
-    study_name_for,
-    trial_record,
-)
+from metalearn.searcher._start import enqueue_first_trials, narrowed, open_study, recommendations
+from metalearn.searcher._study import ATTR_PROTOCOL, trial_record
+from metalearn.searcher._trial import TrialRunner
+from metalearn.searcher._writeback import WriteBack
+from metalearn.searcher.config import SearchConfig
 from metalearn.searcher.result import SearchResult, TrialRecord, describe_final, finite_or_none
 from metalearn.tasks import check_metric, default_metric
 
-__all__ = ["search", "DEFAULT_TIME_BUDGET", "DEFAULT_WARM_START", "DEFAULT_TRIAL_TIMEOUT", "SYNC_BATCH"]
+__all__ = ["search", "run_search"]
 
-DEFAULT_TIME_BUDGET = 60.0
-"""Seconds a search runs when neither ``n_trials`` nor ``time_budget`` is given: time is the budget users think in."""
-
-SYNC_BATCH = 4
-"""Under a trial budget (no time budget), trials are asked in batches of this many, run on the ``n_jobs``
-workers, and told to the sampler in trial order once the batch is done; the sampler so sees the same
-history whatever ``n_jobs`` is, and a seeded search gives the same trials with ``n_jobs=1`` and ``n_jobs=8``."""
-
-DEFAULT_WARM_START = 10
-"""Number of recommended configurations enqueued as the first trials."""
-
-DEFAULT_TRIAL_TIMEOUT = 300.0
-"""Seconds one trial may take when no time budget bounds it."""
-
-MIN_TRIAL_SECONDS = 0.5  # do not start a trial with less budget than this left
-GRACE_SECONDS = 15.0  # how long past the deadline we wait for an evaluator that ignores its timeout
+_D = SearchConfig  # every option's default is SearchConfig's
 
 
 def search(
     data,
     *,
     target: str | None = None,
-    metric: str | None = None,
-    n_trials: int | None = None,
-    time_budget: float | None = None,
-    warm_start: bool | int = True,
+    metric: str | None = _D.metric,
+    n_trials: int | None = _D.n_trials,
+    time_budget: float | None = _D.time_budget,
+    warm_start: bool | int = _D.warm_start,
     kb=None,
-    exclude_datasets: Iterable[str | int] = (),
-    n_jobs: int | None = None,
-    seed: int | None = None,
-    storage: str | None = None,
-    study_name: str | None = None,
+    exclude_datasets: Iterable[str | int] = _D.exclude_datasets,
+    n_jobs: int | None = _D.n_jobs,
+    seed: int | None = _D.seed,
+    storage: str | None = _D.storage,
+    study_name: str | None = _D.study_name,
     task: str | None = None,
-    algorithms: Sequence[str] | None = None,
-    prior_runs: bool = False,
-    narrow: bool = False,
-    configurations: Sequence[tuple[str, Mapping[str, Any]]] = (),
-    sampler: str = "tpe",
-    cv: int = 5,
-    trial_timeout: float | None = None,
-    memory_limit_mb: int | None = None,
-    fidelity: bool = True,
-    ensemble: bool = True,
-    refit_timeout: float | None = None,
-    refit: bool = True,
-    write_back: bool = True,
-    progress: bool = False,
+    algorithms: Sequence[str] | None = _D.algorithms,
+    prior_runs: bool = _D.prior_runs,
+    narrow: bool = _D.narrow,
+    configurations: Sequence[tuple[str, Mapping[str, Any]]] = _D.configurations,
+    sampler: str = _D.sampler,
+    cv: int = _D.cv,
+    trial_timeout: float | None = _D.trial_timeout,
+    memory_limit_mb: int | None = _D.memory_limit_mb,
+    fidelity: bool = _D.fidelity,
+    ensemble: bool = _D.ensemble,
+    refit_timeout: float | None = _D.refit_timeout,
+    refit: bool = _D.refit,
+    write_back: bool = _D.write_back,
+    progress: bool = _D.progress,
     evaluator: Callable | None = None,
     callback: Callable[[TrialRecord], None] | None = None,
-    warm_start_strategy: str = "blend",
+    warm_start_strategy: str = _D.warm_start_strategy,
     drop: Sequence[str] = (),
     output=None,
     plot=None,
@@ -211,372 +179,161 @@ def search(
     -------
     SearchResult
     """
-    import optuna
-    from optuna.trial import TrialState
+    config = SearchConfig(
+        n_trials=n_trials, time_budget=time_budget, metric=metric, warm_start=warm_start,
+        warm_start_strategy=warm_start_strategy, exclude_datasets=exclude_datasets or (), n_jobs=n_jobs, seed=seed,
+        storage=storage, study_name=study_name, algorithms=algorithms, prior_runs=prior_runs, narrow=narrow,
+        configurations=configurations, sampler=sampler, cv=cv, trial_timeout=trial_timeout,
+        memory_limit_mb=memory_limit_mb, fidelity=fidelity, ensemble=ensemble,
+        refit=refit or output is not None, refit_timeout=refit_timeout, write_back=write_back, progress=progress,
+    )
+    return run_search(data, config, target=target, task=task, kb=kb, drop=drop, evaluator=evaluator,
+                      callback=callback, output=output, plot=plot)
 
-    from metalearn import space
+
+def run_search(data, config: SearchConfig, *, target=None, task=None, kb=None, drop: Sequence[str] = (),
+               evaluator: Callable | None = None, callback: Callable[[TrialRecord], None] | None = None,
+               output=None, plot=None) -> SearchResult:
+    """Run the search ``config`` describes on ``data`` (the arguments are :func:`search`'s).
+
+    The paths (``output``, ``plot``) and the data are checked before any trial, then the KB is
+    opened when the search reads or writes it, and closed at the end if opened here."""
+    import optuna
 
     start = time.monotonic()
-    # ---- arguments -------------------------------------------------------
-    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) != n_trials or n_trials < 1):
-        raise SearchError(f"n_trials={n_trials!r} is not a positive integer: give at least 1")
-    if time_budget is not None and not (isinstance(time_budget, (int, float)) and time_budget > 0):
-        raise SearchError(f"time_budget={time_budget!r} is not a positive number of seconds")
-    if trial_timeout is not None and not trial_timeout > 0:
-        raise SearchError(f"trial_timeout={trial_timeout!r} is not a positive number of seconds")
-    if n_trials is None and time_budget is None:
-        time_budget = DEFAULT_TIME_BUDGET
-    if n_jobs is None or n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or int(n_jobs) != n_jobs or n_jobs < 1:
-        raise SearchError(f"n_jobs={n_jobs!r} is not a positive integer (or -1 for one per CPU)")
-    n_jobs = int(n_jobs)
-    n_warm = DEFAULT_WARM_START if warm_start is True else int(warm_start or 0)
-    if n_warm < 0:
-        raise SearchError(f"warm_start={warm_start!r} is negative: give True, False or a number of configurations")
-    if cv < 2:
-        raise SearchError(f"cv={cv!r} is below 2: give a number of folds of at least 2")
-    if warm_start_strategy not in WARM_START_STRATEGIES:
-        raise SearchError(
-            f"warm_start_strategy={warm_start_strategy!r} is not supported: use one of {', '.join(WARM_START_STRATEGIES)}"
-        )
     if output is not None:
         from metalearn.model import check_writable
 
         check_writable(output)  # before any work: a bad path must not cost a whole search
-        refit = True
     if plot is not None:
         from metalearn.plot import check_can_plot
 
         check_can_plot(plot)
-    deadline = start + time_budget if time_budget is not None else None
-    evaluate_fn = evaluator
-    if evaluate_fn is None:
-        from metalearn.evaluate import evaluate as evaluate_fn
-    exclude_datasets = tuple(exclude_datasets or ())
-
     dataset = load_data(data, target, task)
     if drop:
         dataset = dataset.drop(drop)
-    check_cross_validatable(plain_labels(dataset.y), dataset.task, cv)
-    metric = check_metric(metric or default_metric(dataset.task), dataset.task)
-    space_algorithms = resolve_algorithms(algorithms, dataset.task)
+    check_cross_validatable(plain_labels(dataset.y), dataset.task, config.cv)
+    metric = check_metric(config.metric or default_metric(dataset.task), dataset.task)
+    algorithms = resolve_algorithms(config.algorithms, dataset.task)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-    kb_obj, opened = (None, False)
-    if write_back or n_warm > 0 or prior_runs or narrow:
-        kb_obj, opened = open_kb(kb)
-    search_id = None
-    dataset_id = None
+    kb_obj, opened = open_kb(kb) if config.needs_kb else (None, False)
     try:
-        # ---- the dataset in the KB, characterized once --------------------
-        if write_back:
-            dataset_id = kb_obj.register(dataset).dataset_id
-
-        # ---- recommendations -------------------------------------------------
-        recs = []
-        notes: list[str] = list(dataset.warnings)  # the loader's repairs and warnings, as the other commands report them
-        notes.extend(quality_warnings(dataset))
-        if n_warm > 0 or prior_runs or narrow:
-            from metalearn.recommender import recommend
-
-            mf = meta_features_of(kb_obj, dataset, dataset_id)
-            top = max(3 * n_warm if warm_start_strategy == "blend" else n_warm, 3 * DEFAULT_WARM_START if narrow else 0, 1)
-            if algorithms is not None:  # recommendations outside the restricted space are dropped: ask for more
-                top *= 5
-            try:
-                recs = list(
-                    recommend(meta_features=mf, task=dataset.task, metric=metric, kb=kb_obj, top=top,
-                              exclude_datasets=exclude_datasets)
-                )
-            except RecommendationError as exc:  # e.g. no runs under this metric: search cold, say why
-                notes.append(f"no warm start: {exc}")
-            if not recs and not notes:
-                notes.append("no warm start: the knowledge base had no recommendation for this dataset")
-        elif write_back:
-            meta_features_of(kb_obj, dataset, dataset_id)  # characterize once, for future searches
-        if narrow and recs:
-            favoured = [r.algorithm for r in recs if r.algorithm in space_algorithms]
-            narrowed = tuple(dict.fromkeys(favoured))
-            if len(narrowed) >= 1:
-                space_algorithms = narrowed
-
-        # ---- the study -----------------------------------------------------------
-        if storage is not None and study_name is None:
-            study_name = study_name_for(dataset, metric)
-        study = create_study(storage, make_sampler(sampler, seed), study_name)
-        study_name = study.study_name
-        fresh_study = not study.get_trials(deepcopy=False)
-
-        starting = []  # (algorithm, params, source)
-        for name, params in configurations:
-            if name not in space_algorithms:
-                raise SearchError(f"configuration algorithm {name!r} is not in the search space: {', '.join(space_algorithms)}")
-            starting.append((name, space.validate_params(name, params), "given"))
-        if n_warm > 0 and (recs or warm_start_strategy == "blend"):
-            regret = algorithm_regret(kb_obj, recs, metric, set()) if warm_start_strategy == "blend" else {}
-            plan = warm_start_plan(recs, task=dataset.task, algorithms=space_algorithms, n=n_warm,
-                                   strategy=warm_start_strategy, regret=regret)
-            if deadline is not None and plan:  # cost-aware: gain per second, no candidate that cannot fit (#16 item 1)
-                neighbours = evidence_dataset_ids(recs, {dataset_id} if dataset_id is not None else set())
-                plan, skipped = budget_warm_start(
-                    plan, CostModel.from_kb(kb_obj, neighbours), kb_obj, n_rows=len(dataset.y),
-                    n_features=dataset.X.shape[1], seconds_left=deadline - time.monotonic(),
-                    first_rung_share=1.0 / cv if fidelity else 1.0)
-                notes.extend(skipped)
-            starting.extend((name, params, "warm_start") for name, params, _reason in plan)
-        n_enqueued = 0
-        seen = set()
-        for name, params, source in starting:
-            key = (name, json.dumps(params, sort_keys=True, default=str))
-            if key in seen:
-                continue
-            if n_trials is not None and len(seen) >= n_trials:
-                break  # an enqueued trial the budget never asks for would stay WAITING in a shared storage
-            seen.add(key)
-            got = distributions_for(name, params, space_algorithms)
-            flat = got[0] if got is not None else {"algorithm": name}
-            study.enqueue_trial(
-                flat,
-                user_attrs={
-                    ATTR_SOURCE: source,
-                    ATTR_WARM: source == "warm_start",
-                    ATTR_ALGORITHM: name,
-                    ATTR_PARAMS: json.dumps(params, sort_keys=True),
-                },
-                skip_if_exists=storage is not None,
-            )
-            n_enqueued += source == "warm_start"
-        if prior_runs and recs and fresh_study:
-            exclude_ids = {dataset_id} if dataset_id is not None else set()
-            add_prior_trials(study, kb_obj, recs, metric, space_algorithms, dataset.task, exclude_ids, limit=200)
-
-        if write_back:
-            settings = {
-                "n_trials": n_trials, "time_budget": time_budget, "warm_start": n_warm, "n_jobs": n_jobs,
-                "seed": seed, "storage": bool(storage), "study_name": study_name, "sampler": str(sampler),
-                "cv": cv, "prior_runs": prior_runs, "narrow": narrow, "warm_start_strategy": warm_start_strategy, "algorithms": list(space_algorithms),
-                "exclude_datasets": [str(x) for x in exclude_datasets],
-            }
-            search_id = kb_obj.start_search(dataset_id, metric=metric, settings=settings).search_id
-
-        # ---- the trial loop -------------------------------------------------------
-        base_timeout = float(trial_timeout) if trial_timeout is not None else DEFAULT_TRIAL_TIMEOUT
-        random_state = 0 if seed is None else int(seed)
-        X, y = dataset.X, plain_labels(dataset.y)
-        progress_bar = Progress(progress, n_trials, deadline, start)
-        pending: dict = {}
-        # out-of-fold predictions of the finished trials, for the ensemble; in memory only, never in the KB
-        keep_predictions = bool(refit and ensemble and evaluator is None)
-        predictions: dict[int, tuple] = {}
-        n_asked = 0
-        own_best = float("nan")
-        status_final = "finished"
-
-        def launch(pool):
-            nonlocal n_asked
-            trial = study.ask()
-            attrs = trial.user_attrs
-            enqueued = ATTR_PARAMS in attrs
-            name, params = space.suggest(trial, space_algorithms)
-            params = dict(params)
-            if ATTR_PARAMS in attrs:  # enqueued configuration: evaluate exactly it
-                name, params = attrs[ATTR_ALGORITHM], json.loads(attrs[ATTR_PARAMS])
-            else:
-                trial.set_user_attr(ATTR_SOURCE, "sampler")
-                trial.set_user_attr(ATTR_WARM, False)
-                trial.set_user_attr(ATTR_ALGORITHM, name)
-                trial.set_user_attr(ATTR_PARAMS, json.dumps(params, sort_keys=True, default=str))
-            timeout = base_timeout
-            limited = False
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left < timeout:
-                    timeout, limited = max(left, 0.05), True
-            fut = pool.submit(
-                evaluate_trial, evaluate_fn, name, params, X, y, task=dataset.task, metric=metric, cv=cv,
-                timeout=timeout, memory_limit_mb=memory_limit_mb, random_state=random_state,
-                trial=trial, fidelity=fidelity and evaluator is None, protect_first=enqueued,
-                **({"keep_predictions": True} if keep_predictions else {}),
-            )
-            pending[fut] = (trial, name, params, limited)
-            n_asked += 1
-
-        def finish(fut):
-            nonlocal own_best
-            trial, name, params, limited = pending.pop(fut)
-            res, pruned_at = fut.result()  # an exception here is systemic (EvaluationError): stop the search
-            status = "pruned" if pruned_at is not None else res.status
-            if status == "timeout" and limited:
-                status = "stopped"
-            score = float(res.score) if res.score is not None else float("nan")
-            ok = status == "ok" and math.isfinite(score)
-            if status == "ok" and not ok:
-                status = "failed"
-            error = res.error if not ok else None
-            if status == "stopped":
-                error = "stopped: the search's time budget ran out during this trial"
-            if status == "pruned":
-                error = f"pruned after rung {pruned_at + 1}: {res.protocol} scored {score:.4g}"
-            trial.set_user_attr(ATTR_STATUS, status)
-            if error:
-                trial.set_user_attr(ATTR_ERROR, str(error)[:500])
-            if res.fit_time is not None and math.isfinite(float(res.fit_time)):
-                trial.set_user_attr(ATTR_FIT_TIME, float(res.fit_time))
-            trial.set_user_attr(ATTR_PROTOCOL, res.protocol)
-            folds = [float(v) for v in (getattr(res, "fold_scores", None) or ()) if math.isfinite(float(v))]
-            if ok and folds:
-                trial.set_user_attr(ATTR_FOLDS, folds)
-            if ok:
-                study.tell(trial, score)
-                if keep_predictions and getattr(res, "oof", None) is not None:
-                    predictions[trial.number] = (res.oof, res.classes)
-                if not (score <= own_best):
-                    own_best = score
-            else:
-                study.tell(trial, state=TrialState.PRUNED if status == "pruned" else TrialState.FAIL)
-            if write_back and status not in ("stopped", "pruned"):  # neither is a full run
-                from metalearn.kb import RunInput
-
-                cfg = kb_obj.add_configuration(name, params)
-                kb_obj.add_runs([
-                    RunInput(
-                        dataset_id, cfg.configuration_id, metric, score if ok else None, res.protocol,
-                        status=status, fit_time=finite_or_none(res.fit_time), error=error,
-                        source=computed_by(), search_id=search_id,
-                    )
-                ])
-            progress_bar.update(1, own_best, len(pending))
-            if callback is not None:
-                rec = trial_record(study.get_trials(deepcopy=False)[trial.number])
-                if rec is not None:
-                    callback(rec)
-
-        try:
-            with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="metalearn-trial") as pool:
-                try:
-                    synchronous = deadline is None  # reproducible whatever n_jobs (SYNC_BATCH)
-                    while True:
-                        now = time.monotonic()
-                        room = (SYNC_BATCH if not pending else 0) if synchronous else n_jobs - len(pending)
-                        while (
-                            room > 0
-                            and (n_trials is None or n_asked < n_trials)
-                            and (deadline is None or deadline - now > MIN_TRIAL_SECONDS)
-                        ):
-                            launch(pool)
-                            room -= 1
-                            now = time.monotonic()
-                        if not pending:
-                            break
-                        wait_for = 1.0
-                        if deadline is not None:
-                            over = now - deadline
-                            if over > GRACE_SECONDS:  # an evaluator that ignores its timeout
-                                for fut, (trial, *_rest) in list(pending.items()):
-                                    trial.set_user_attr(ATTR_STATUS, "stopped")
-                                    study.tell(trial, state=TrialState.FAIL)
-                                    fut.cancel()
-                                pending.clear()
-                                break
-                        if synchronous:  # the whole batch, then its trials told in trial order
-                            done, running = wait(list(pending), timeout=wait_for, return_when=ALL_COMPLETED)
-                            if running:
-                                done = ()
-                            for fut in sorted(done, key=lambda f: pending[f][0].number):
-                                finish(fut)
-                        else:
-                            done, _ = wait(list(pending), timeout=wait_for, return_when=FIRST_COMPLETED)
-                            for fut in done:
-                                finish(fut)
-                        if not done:
-                            progress_bar.update(0, own_best, len(pending))
-                except BaseException:
-                    for fut in pending:
-                        fut.cancel()
-                    raise
-        except KeyboardInterrupt:
-            status_final = "interrupted"
-            raise
-        except BaseException:
-            status_final = "failed"
-            raise
-        finally:
-            progress_bar.close()
-            if write_back and search_id is not None:
-                try:
-                    kb_obj.finish_search(
-                        search_id, status=status_final,
-                        best_score=finite_or_none(own_best), n_trials=n_asked,
-                    )
-                except MetaLearnError:
-                    if status_final == "finished":
-                        raise
-
-        # ---- the result ---------------------------------------------------------------
-        records = []
-        for frozen in study.get_trials(deepcopy=False):
-            if frozen.state in (TrialState.RUNNING, TrialState.WAITING):
-                continue
-            rec = trial_record(frozen)
-            if rec is not None:
-                records.append(rec)
-        records.sort(key=lambda t: t.number)
-        ok = [t for t in records if t.status == "ok" and math.isfinite(t.score)]
-        best = max(ok, key=lambda t: (t.score, -t.number)) if ok else None
-        protocol = ""
-        for frozen in study.get_trials(deepcopy=False):
-            if frozen.state == TrialState.PRUNED:
-                continue  # a partial protocol
-            protocol = frozen.user_attrs.get(ATTR_PROTOCOL) or protocol
-            if protocol:
-                break
-        elapsed = time.monotonic() - start
-        model = metadata = final = None
-        if best is not None and refit:
-            from metalearn.searcher._final import finalize
-
-            done = finalize(records, predictions, X, y, task=dataset.task, metric=metric, ensemble=ensemble,
-                            random_state=random_state, refit_timeout=refit_timeout, memory_limit_mb=memory_limit_mb,
-                            progress=progress)
-            predictions.clear()
-            model = done.model
-            notes.extend(done.notes)
-            final = describe_final(done, records)
-        if model is not None:
-            from metalearn.model import model_metadata
-
-            score = final["ensemble_score"] if final["kind"] == "ensemble" else final["score"]
-            metadata = model_metadata(model, X, task=dataset.task, metric=metric, score=score, protocol=protocol,
-                                      target=dataset.target, content_hash=dataset.content_hash, search_id=search_id,
-                                      ensemble=final if final["kind"] == "ensemble" else None)
-        result = SearchResult(
-            best_score=best.score if best else float("nan"),
-            best_params=dict(best.params) if best else {},
-            algorithm=best.algorithm if best else None,
-            metric=metric,
-            protocol=protocol,
-            task=dataset.task,
-            dataset=dataset.name,
-            trials=tuple(records),
-            content_hash=dataset.content_hash,
-            kb_dataset_id=dataset_id,
-            search_id=search_id,
-            study_name=study_name,
-            elapsed=elapsed,
-            n_warm_start=sum(t.warm_start for t in records),
-            algorithms=tuple(space_algorithms),
-            warnings=tuple(notes),
-            model=model,
-            study=study,
-            model_metadata=metadata,
-            final=final,
-        )
-        if output is not None and model is not None:
-            result.save_model(output)
-        if plot is not None:
-            result.plot(plot)
-        return result
+        result = _search_in(kb_obj, dataset, config, metric=metric, algorithms=algorithms, start=start,
+                            evaluator=evaluator, callback=callback)
     finally:
         if opened:
             kb_obj.close()
+    if output is not None and result.model is not None:
+        result.save_model(output)
+    if plot is not None:
+        result.plot(plot)
+    return result
+
+
+def _search_in(kb, dataset, config: SearchConfig, *, metric, algorithms, start, evaluator, callback) -> SearchResult:
+    """The search proper, with the KB open: the first trials, the loop, the final model."""
+    budget = config.budget_seconds
+    deadline = start + budget if budget is not None else None
+    dataset_id = kb.register(dataset).dataset_id if config.write_back else None  # characterized once, below
+    notes: list[str] = list(dataset.warnings)  # the loader's repairs and warnings, as the other commands report them
+    notes.extend(quality_warnings(dataset))
+    recs, why = recommendations(kb, dataset, dataset_id, config, metric)
+    notes.extend(why)
+    if config.narrow and recs:
+        algorithms = narrowed(algorithms, recs)
+    study, fresh = open_study(config, dataset, metric)
+    notes.extend(enqueue_first_trials(study, config, recs=recs, kb=kb, dataset=dataset, dataset_id=dataset_id,
+                                      metric=metric, algorithms=algorithms, deadline=deadline, fresh=fresh))
+    writeback = None
+    if config.write_back:
+        writeback = WriteBack.begin(kb, dataset_id=dataset_id, metric=metric,
+                                    settings=config.settings(study_name=study.study_name, algorithms=algorithms))
+    if evaluator is None:
+        from metalearn.evaluate import evaluate as evaluator_fn
+    else:
+        evaluator_fn = evaluator
+    X, y = dataset.X, plain_labels(dataset.y)
+    runner = TrialRunner(
+        evaluator_fn, X, y, task=dataset.task, metric=metric, algorithms=algorithms, cv=config.cv,
+        base_timeout=config.base_trial_timeout, deadline=deadline, memory_limit_mb=config.memory_limit_mb,
+        random_state=config.random_state, fidelity=config.fidelity and evaluator is None,
+        keep_predictions=config.refit and config.ensemble and evaluator is None,
+    )
+    callbacks = [cb for cb in (writeback, _record_callback(callback)) if cb is not None]
+    bar = Progress(config.progress, config.n_trials, deadline, start)
+    status = "finished"
+    try:
+        run_trials(study, runner, n_jobs=config.workers, n_trials=config.n_trials, deadline=deadline,
+                   callbacks=callbacks, on_progress=lambda done, running: bar.update(done, runner.best, running))
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    except BaseException:
+        status = "failed"
+        raise
+    finally:
+        bar.close()
+        if writeback is not None:
+            writeback.end(status, best_score=finite_or_none(runner.best), n_trials=runner.n_started)
+    return _result(study, runner, dataset, config, metric=metric, algorithms=algorithms, notes=notes,
+                   dataset_id=dataset_id, search_id=writeback.search_id if writeback else None, start=start)
+
+
+def _record_callback(callback):
+    """The caller's ``callback(TrialRecord)`` as a loop callback, or ``None``."""
+    if callback is None:
+        return None
+
+    def call(study, outcome):
+        rec = trial_record(study.get_trials(deepcopy=False)[outcome.number])
+        if rec is not None:
+            callback(rec)
+
+    return call
+
+
+def _result(study, runner, dataset, config, *, metric, algorithms, notes, dataset_id, search_id, start) -> SearchResult:
+    """The trials as records, the best one, the final model (ensemble or single) and its metadata."""
+    from optuna.trial import TrialState
+
+    records = []
+    protocol = ""
+    for frozen in study.get_trials(deepcopy=False):
+        if frozen.state not in (TrialState.RUNNING, TrialState.WAITING):
+            rec = trial_record(frozen)
+            if rec is not None:
+                records.append(rec)
+        if not protocol and frozen.state != TrialState.PRUNED:  # a pruned trial's protocol is partial
+            protocol = frozen.user_attrs.get(ATTR_PROTOCOL) or ""
+    records.sort(key=lambda t: t.number)
+    ok = [t for t in records if t.status == "ok" and math.isfinite(t.score)]
+    best = max(ok, key=lambda t: (t.score, -t.number)) if ok else None
+    elapsed = time.monotonic() - start
+    model = metadata = final = None
+    X, y = dataset.X, plain_labels(dataset.y)
+    if best is not None and config.refit:
+        from metalearn.searcher._final import finalize
+
+        done = finalize(records, runner.predictions, X, y, task=dataset.task, metric=metric, ensemble=config.ensemble,
+                        random_state=config.random_state, refit_timeout=config.refit_timeout,
+                        memory_limit_mb=config.memory_limit_mb, progress=config.progress)
+        runner.predictions.clear()
+        model = done.model
+        notes.extend(done.notes)
+        final = describe_final(done, records)
+    if model is not None:
+        from metalearn.model import model_metadata
+
+        is_ensemble = final["kind"] == "ensemble"
+        metadata = model_metadata(model, X, task=dataset.task, metric=metric,
+                                  score=final["ensemble_score"] if is_ensemble else final["score"], protocol=protocol,
+                                  target=dataset.target, content_hash=dataset.content_hash, search_id=search_id,
+                                  ensemble=final if is_ensemble else None)
+    return SearchResult(
+        best_score=best.score if best else float("nan"), best_params=dict(best.params) if best else {},
+        algorithm=best.algorithm if best else None, metric=metric, protocol=protocol, task=dataset.task,
+        dataset=dataset.name, trials=tuple(records), content_hash=dataset.content_hash, kb_dataset_id=dataset_id,
+        search_id=search_id, study_name=study.study_name, elapsed=elapsed, n_warm_start=sum(t.warm_start for t in records),
+        algorithms=tuple(algorithms), warnings=tuple(notes), model=model, study=study, model_metadata=metadata,
+        final=final,
+    )
