@@ -29,23 +29,16 @@ True
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import sys
-import time
 import types
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
-from metalearn.exceptions import (
-    InvalidParamsError,
-    KBError,
-    OpenMLUnavailableError,
-    UnknownAlgorithmError,
-)
+from metalearn.exceptions import InvalidParamsError, KBError, OpenMLUnavailableError, UnknownAlgorithmError
+from metalearn.kb._openml_client import OpenMLSession
+from metalearn.kb._openml_flows import final_estimator, map_run, protocol_name
 
 __all__ = ["ImportReport", "import_openml", "final_estimator", "protocol_name", "SCORERS", "FIT_TIME_MEASURES"]
 
@@ -70,7 +63,6 @@ FIT_TIME_MEASURES: Mapping[str, float] = types.MappingProxyType({
 
 QUALITIES_COMPUTED_BY = "openml-server"
 _CLASSIFICATION, _REGRESSION = 1, 2
-_SETUP_BATCH = 200
 _RUN_BATCH = 500
 
 
@@ -129,298 +121,6 @@ class ImportReport:
         return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- flows and protocols
-def _strip_version(name: str) -> str:
-    return re.sub(r"\(\d+\)$", "", name.strip())
-
-
-def _split_call(name: str) -> tuple[str, list[tuple[str, str]]]:
-    """``a.B(x=c.D,y=e.F(z=g.H))`` -> ``("a.B", [("x", "c.D"), ("y", "e.F(z=g.H)")])``."""
-    if not name.endswith(")") or "(" not in name:
-        return name, []
-    head, inner = name[: name.index("(")], name[name.index("(") + 1 : -1]
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(inner):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(inner[start:i])
-            start = i + 1
-    parts.append(inner[start:])
-    pairs = []
-    for part in parts:
-        key, _, value = part.partition("=")
-        pairs.append((key.strip(), value.strip()))
-    return head, pairs
-
-
-def final_estimator(flow_name: str) -> tuple[str, str] | None:
-    """The final estimator of a scikit-learn flow: ``(class name, component flow name)``.
-
-    Pipelines are followed to their last step; any other flow is its own
-    estimator. Returns None for flows that are not scikit-learn's.
-    """
-    name = _strip_version(flow_name)
-    if not name.startswith("sklearn."):
-        return None
-    head, parts = _split_call(name)
-    if head.rsplit(".", 1)[-1] == "Pipeline" and parts:
-        return final_estimator(parts[-1][1])
-    return head.rsplit(".", 1)[-1], name
-
-
-def protocol_name(procedure_type: str, parameters: Mapping[str, Any]) -> str:
-    """metalearn's protocol string for an OpenML estimation procedure."""
-    folds = str(parameters.get("number_folds") or "").strip()
-    repeats = str(parameters.get("number_repeats") or "1").strip() or "1"
-    percentage = str(parameters.get("percentage") or "").strip()
-    kind = (procedure_type or "").lower()
-    if kind == "crossvalidation" and folds:
-        return f"{folds}-fold CV" if repeats == "1" else f"{repeats}x{folds}-fold CV"
-    if kind == "holdout" and percentage:
-        return f"holdout {percentage}%" if repeats == "1" else f"holdout {percentage}%, {repeats} repeats"
-    if kind == "leaveoneout":
-        return "leave-one-out CV"
-    return f"openml {procedure_type}"
-
-
-def _decode(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-#: Values scikit-learn renamed since OpenML's older runs were uploaded: (parameter, old value) -> new value,
-#: by estimator kind ("Classifier"/"Regressor" suffix, or "" for any). Same meaning, new spelling.
-_RENAMED = {
-    ("", "criterion", "mse"): "squared_error",
-    ("", "criterion", "mae"): "absolute_error",
-    ("", "loss", "ls"): "squared_error",
-    ("", "loss", "lad"): "absolute_error",
-    ("", "loss", "deviance"): "log_loss",
-    ("", "penalty", "none"): None,
-    ("Classifier", "max_features", "auto"): "sqrt",
-    ("Regressor", "max_features", "auto"): 1.0,
-}
-
-
-def _renamed(cls: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in params.items():
-        for kind in ("", "Classifier" if cls.endswith("Classifier") else "Regressor"):
-            if isinstance(value, str) and (kind, key, value) in _RENAMED:
-                value = _RENAMED[kind, key, value]
-                break
-        out[key] = value
-    return out
-
-
-def _estimator_params(setup_params: Iterable[Mapping[str, Any]], component: str, cls: str) -> dict[str, Any]:
-    """The decoded parameters of the flow component ``component`` in a setup."""
-    exact = [p for p in setup_params if _strip_version(p["flow_name"] or "") == component]
-    if not exact:  # fall back on the class name
-        exact = [p for p in setup_params
-                 if _split_call(_strip_version(p["flow_name"] or ""))[0].rsplit(".", 1)[-1] == cls]
-    return {p["parameter_name"]: _decode(p["value"]) for p in exact}
-
-
-def _searched_params(spec, decoded: Mapping[str, Any]) -> dict[str, Any]:
-    """The registry's searched hyperparameters among ``decoded``, dropping inactive conditional ones.
-
-    Settings the registry does not search (``verbose``, ``n_jobs``, ``random_state``, ...) and
-    parameters it does not know are left out, so OpenML's configurations compare equal to ours.
-    """
-    kept: dict[str, Any] = {}
-    for p in spec.params:
-        if not p.search or p.name not in decoded:
-            continue
-        active = all(
-            kept.get(other, decoded.get(other, _default(spec, other))) in tuple(allowed)
-            for other, allowed in p.condition
-        )
-        if active:
-            kept[p.name] = decoded[p.name]
-    return kept
-
-
-def _default(spec, name: str) -> Any:
-    return next((p.default for p in spec.params if p.name == name), None)
-
-
-def _map_run(flow_name: str, setup_params: Sequence[Mapping[str, Any]] | None) -> tuple[str, dict] | str:
-    """``(algorithm, params)`` for our registry, or the reason the run cannot be mapped."""
-    from metalearn import space
-
-    found = final_estimator(flow_name)
-    if found is None:
-        return "not a scikit-learn flow"
-    cls, component = found
-    try:
-        space.get_algorithm(cls)
-    except UnknownAlgorithmError:
-        return f"estimator not in registry: {cls}"
-    decoded = _renamed(cls, _estimator_params(setup_params or (), component, cls))
-    params = _searched_params(space.get_algorithm(cls), decoded)
-    for key, value in params.items():
-        if isinstance(value, dict) and "oml-python:serialized_object" in value:
-            return f"parameters invalid: {cls} parameter {key} is a serialized object"
-    try:
-        params = space.validate_params(cls, params)
-    except InvalidParamsError as exc:
-        return f"parameters invalid: {exc}"
-    return cls, dict(params)
-
-
-# --------------------------------------------------------------------------- openml access
-def _is_connection_error(exc: BaseException) -> bool:
-    import openml
-
-    if isinstance(exc, (ConnectionError, OSError, openml.exceptions.OpenMLServerError)) and not isinstance(
-        exc, openml.exceptions.OpenMLServerException
-    ):
-        return True
-    return type(exc).__module__.startswith(("requests", "urllib3"))
-
-
-class _Session:
-    """One import's view of OpenML: online until a request fails to connect, then cache-only."""
-
-    def __init__(self) -> None:
-        import openml
-
-        self.openml = openml
-        self.server = openml.config.server
-        self.cache = Path(openml.config.get_cache_directory()) / "metalearn"
-        self.online = True
-        self.offline: list[str] = []
-
-    # -- our JSON cache for what openml-python does not cache
-    def _path(self, key: str) -> Path:
-        return self.cache / f"{key}.json"
-
-    def _read(self, key: str) -> Any | None:
-        try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def _write(self, key: str, value: Any) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(value), encoding="utf-8")
-        tmp.replace(path)
-
-    def unavailable(self, what: str, exc: BaseException | None) -> OpenMLUnavailableError:
-        cause = f" ({type(exc).__name__})" if exc is not None else ""
-        return OpenMLUnavailableError(
-            f"OpenML at {self.server} cannot be reached{cause} and {what} is not in the local cache "
-            f"({self.cache.parent}): connect to the internet and run the import again"
-        )
-
-    def cached_call(self, key: str, what: str, fetch: Callable[[], Any]) -> Any:
-        """Fetch and cache; offline, read the cache (and say so); neither: OpenMLUnavailableError."""
-        error = None
-        if self.online:
-            try:
-                value = fetch()
-            except Exception as exc:  # noqa: BLE001 - sorted below
-                if not _is_connection_error(exc):
-                    raise
-                self.online, error = False, exc
-            else:
-                self._write(key, {"fetched_at": time.time(), "value": value})
-                return value
-        cached = self._read(key)
-        if cached is None:
-            raise self.unavailable(what, error)
-        when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(cached["fetched_at"]))
-        self.offline.append(f"{what} read from the cache (fetched {when} UTC)")
-        return cached["value"]
-
-    def openml_cached(self, what: str, fetch: Callable[[], Any]) -> Any:
-        """Call an openml-python function that has its own cache; offline, rely on that cache."""
-        try:
-            value = fetch()
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, self.openml.exceptions.OpenMLCacheException) or _is_connection_error(exc):
-                self.online = False
-                raise self.unavailable(what, exc) from None
-            raise
-        if not self.online:
-            self.offline.append(f"{what} read from openml-python's cache")
-        return value
-
-    # -- the calls
-    def suite_tasks(self, suite: int | str) -> list[int]:
-        def fetch():
-            return [int(t) for t in (self.openml.study.get_suite(suite).tasks or [])]
-
-        return self.cached_call(f"suites/{suite}", f"suite {suite}", fetch)
-
-    def evaluations(self, metric: str, task: int | None, flows: Sequence[int]) -> list[dict]:
-        key = f"evaluations/{metric}/task-{task if task is not None else 'all'}"
-        if flows:
-            key += "-flows-" + "-".join(map(str, sorted(flows)))
-        what = f"the {metric} evaluations of " + (f"task {task}" if task is not None else f"flows {list(flows)}")
-
-        def fetch():
-            try:
-                frame = self.openml.evaluations.list_evaluations(
-                    function=metric, tasks=[task] if task is not None else None,
-                    flows=list(flows) or None, output_format="dataframe", size=None,
-                )
-            except self.openml.exceptions.OpenMLServerNoResult:
-                return []
-            if frame is None or len(frame) == 0:
-                return []
-            cols = ["run_id", "task_id", "setup_id", "flow_id", "flow_name", "data_id", "value"]
-            rows = frame[cols].to_dict("records")
-            return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]
-
-        rows = self.cached_call(key, what, fetch)
-        return sorted(({**r, "run_id": int(r["run_id"])} for r in rows), key=lambda r: r["run_id"])
-
-    def setups(self, setup_ids: Iterable[int]) -> dict[int, list[dict]]:
-        """Setup id -> its parameters (flow_name, parameter_name, value), from the cache when there."""
-        out: dict[int, list[dict]] = {}
-        missing = []
-        for sid in sorted(set(setup_ids)):
-            cached = self._read(f"setups/{sid}")
-            if cached is not None:
-                out[sid] = cached["value"]
-            else:
-                missing.append(sid)
-        for start in range(0, len(missing), _SETUP_BATCH):
-            batch = missing[start : start + _SETUP_BATCH]
-            if not self.online:
-                break
-            try:
-                listed = self.openml.setups.list_setups(setup=batch, output_format="object", size=len(batch))
-            except Exception as exc:  # noqa: BLE001
-                if not _is_connection_error(exc):
-                    raise
-                self.online = False
-                break
-            for sid, setup in listed.items():
-                params = [
-                    {"flow_name": p.flow_name, "parameter_name": p.parameter_name, "value": p.value}
-                    for p in (setup.parameters or {}).values()
-                ]
-                self._write(f"setups/{sid}", {"fetched_at": time.time(), "value": params})
-                out[int(sid)] = params
-        still = [sid for sid in missing if sid not in out]
-        if still and not self.online:
-            self.offline.append(f"{len(still)} setups neither reachable nor cached: their runs wait for the next import")
-        return out
-
-
-# --------------------------------------------------------------------------- the import
 def _scorer(metric: str, n_classes: int | None) -> tuple[str, float]:
     name, sign = SCORERS[metric]
     if metric == "area_under_roc_curve" and n_classes is not None and n_classes > 2:
@@ -516,7 +216,7 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
 
     from metalearn.kb import RunInput
 
-    session = _Session()
+    session = OpenMLSession()
     source = f"openml {openml.__version__}"
     if suite is not None:
         task_ids += [t for t in session.suite_tasks(suite) if t not in task_ids]
@@ -617,7 +317,7 @@ def _import(kb, task_ids: list[int], suite, flows: tuple[int, ...], metric: str,
                 if value is None:
                     unmapped["no value"] += 1
                     continue
-                mapped = _map_run(str(row["flow_name"]), setups[sid])
+                mapped = map_run(str(row["flow_name"]), setups[sid])
                 if isinstance(mapped, str):
                     unmapped[mapped] += 1
                     continue
