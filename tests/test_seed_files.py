@@ -169,48 +169,49 @@ def test_seed_is_compact():
 
 
 def test_build_script_translations():
-    from metalearn._seedtools import build_seed as bs
+    from metalearn._seedtools import autosklearn, autosklearn_map, build_seed, lcdb, oboe, output, sources
+    from metalearn._seedtools import autosklearn_map as ask  # the translations of auto-sklearn configurations
     from metalearn._seedtools import records  # the provenance record build_seed and grow_seed.py share
 
-    failures, _ = doctest.testmod(bs, verbose=False)
-    assert failures == 0
+    for module in (build_seed, sources, oboe, lcdb, autosklearn, autosklearn_map, output):
+        assert doctest.testmod(module, verbose=False).failed == 0, module.__name__
     assert doctest.testmod(records, verbose=False).failed == 0
-    assert bs.Source is records.Source and bs.SEED_HEADERS is records.SEED_HEADERS
-    ctx = bs.AskContext(n_features=100.0, balanced=True)
-    assert bs.exponent_max_features(1.0, ctx) is None
-    assert bs.exponent_max_features(0.0, ctx) == 1
-    assert bs.exponent_max_features(0.5, ctx) == "sqrt"
-    assert math.isclose(bs.exponent_max_features(0.25, ctx), 0.03)  # int(100 ** 0.25) = 3 of 100
-    assert bs.depth_from_factor(0.7, ctx) == 1           # auto-sklearn truncates the factor to int first
-    assert bs.depth_from_factor(1.9, ctx) == 100
-    assert bs.depth_from_factor("None", ctx) is None
-    with pytest.raises(bs.Unmapped):
-        bs.depth_from_factor(1.5, bs.AskContext(n_features=None, balanced=False))
+    assert sources.Source is records.Source and output.SEED_HEADERS is records.SEED_HEADERS
+    ctx = ask.AskContext(n_features=100.0, balanced=True)
+    assert ask.exponent_max_features(1.0, ctx) is None
+    assert ask.exponent_max_features(0.0, ctx) == 1
+    assert ask.exponent_max_features(0.5, ctx) == "sqrt"
+    assert math.isclose(ask.exponent_max_features(0.25, ctx), 0.03)  # int(100 ** 0.25) = 3 of 100
+    assert ask.depth_from_factor(0.7, ctx) == 1           # auto-sklearn truncates the factor to int first
+    assert ask.depth_from_factor(1.9, ctx) == 100
+    assert ask.depth_from_factor("None", ctx) is None
+    with pytest.raises(ask.Unmapped):
+        ask.depth_from_factor(1.5, ask.AskContext(n_features=None, balanced=False))
     cfg = {"classifier:__choice__": "libsvm_svc", "balancing:strategy": "weighting",
            "classifier:libsvm_svc:C": 2.0, "classifier:libsvm_svc:kernel": "rbf",
            "classifier:libsvm_svc:gamma": 0.1, "classifier:libsvm_svc:shrinking": True,
            "classifier:libsvm_svc:tol": 0.001, "classifier:libsvm_svc:max_iter": -1}
-    assert bs.map_autosklearn(cfg, regression=False, n_features=5.0) == (
+    assert ask.map_autosklearn(cfg, regression=False, n_features=5.0) == (
         "SVC", {"C": 2.0, "kernel": "rbf", "degree": 3, "gamma": 0.1, "coef0": 0.0, "shrinking": True,
                 "tol": 0.001, "max_iter": -1, "class_weight": "balanced"})
     ada = {"classifier:__choice__": "adaboost", "classifier:adaboost:max_depth": 4,
            "classifier:adaboost:n_estimators": 50, "classifier:adaboost:learning_rate": 0.5,
            "classifier:adaboost:algorithm": "SAMME", "balancing:strategy": "weighting"}
-    assert bs.map_autosklearn(ada, regression=False, n_features=5.0) == (
+    assert ask.map_autosklearn(ada, regression=False, n_features=5.0) == (
         "AdaBoostClassifier", {"n_estimators": 50, "learning_rate": 0.5, "estimator__max_depth": 4})
     ada["classifier:adaboost:max_depth"] = 1  # scikit-learn's default depth: not stored, same identity as before
-    assert bs.map_autosklearn(ada, regression=False, n_features=5.0)[1] == {"n_estimators": 50, "learning_rate": 0.5}
+    assert ask.map_autosklearn(ada, regression=False, n_features=5.0)[1] == {"n_estimators": 50, "learning_rate": 0.5}
     ada_reg = {"regressor:__choice__": "adaboost", "regressor:adaboost:max_depth": 3, "regressor:adaboost:loss": "square",
                "regressor:adaboost:n_estimators": 80, "regressor:adaboost:learning_rate": 0.1}
-    assert bs.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1] == {
+    assert ask.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1] == {
         "n_estimators": 80, "learning_rate": 0.1, "loss": "square"}
     ada_reg["regressor:adaboost:max_depth"] = 8
-    assert bs.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1]["estimator__max_depth"] == 8
-    with pytest.raises(bs.Unmapped, match="kernel"):
-        bs.map_autosklearn({"regressor:__choice__": "gaussian_process"}, regression=True, n_features=5.0)
-    assert bs.AUTOSKLEARN_METRICS["log_loss"][1][1](0.3) == -0.3
-    assert math.isclose(bs.AUTOSKLEARN_METRICS["r2"][1][1](0.25), 0.75)
-    assert bs.folder_parts("f1_macro_multiclass.classification_sparse") == (
+    assert ask.map_autosklearn(ada_reg, regression=True, n_features=5.0)[1]["estimator__max_depth"] == 8
+    with pytest.raises(ask.Unmapped, match="kernel"):
+        ask.map_autosklearn({"regressor:__choice__": "gaussian_process"}, regression=True, n_features=5.0)
+    assert autosklearn.AUTOSKLEARN_METRICS["log_loss"][1][1](0.3) == -0.3
+    assert math.isclose(autosklearn.AUTOSKLEARN_METRICS["r2"][1][1](0.25), 0.75)
+    assert autosklearn.folder_parts("f1_macro_multiclass.classification_sparse") == (
         "f1_macro", "multiclass.classification", "sparse")
 
 

@@ -1,7 +1,9 @@
 """Developer tooling that writes the files shipped with metalearn: not used at run time.
 
 * :mod:`.build_seed`: the knowledge base's seed files (``kb/seed/``) from
-  three packages on PyPI (``python scripts/build_seed.py [--check]``);
+  three packages on PyPI (``python scripts/build_seed.py [--check]``), one module
+  per source (:mod:`.oboe`, :mod:`.lcdb`, :mod:`.autosklearn` with
+  :mod:`.autosklearn_map`) over :mod:`.sources`, written by :mod:`.output`;
 * :mod:`.records`: what the seed writers share (the files' columns, the
   provenance record), also used by ``scripts/grow_seed.py``;
 * :mod:`.openml_fixtures`: the OpenML server responses under
