@@ -36,10 +36,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from metalearn._seedtools.records import SEED_HEADERS, Source
 
-from seed_records import SEED_HEADERS, Source  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PREFIX = "metalearn-"
 RUNS_SOURCE = "metalearn-own-runs"

@@ -33,10 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate_recommender import suites_for  # noqa: E402  (the recommender's own evaluation)
+from metalearn.recommender import DEFAULT_METRICS, Recommender
 
-from metalearn.recommender import DEFAULT_METRICS, Recommender  # noqa: E402
+# The recommender's own evaluation, the sibling script: Python puts a script's folder first on
+# sys.path, so `python scripts/kb_learning_curve.py` finds it without editing sys.path.
+from evaluate_recommender import suites_for
 
 FAMILY_OF_SUITE = {"classification-96": "classification", "classification-all": "classification",
                    "regression": "regression"}
