@@ -4,7 +4,8 @@
 they clone, grid-search and pipeline like any scikit-learn estimator. ``fit`` calls
 :func:`metalearn.search` on (X, y) and keeps the refitted best configuration
 as ``model_``; ``predict``, ``predict_proba`` (when the chosen model has it) and
-``score`` delegate to it. ``X`` may be a DataFrame with string, categorical and missing
+``score`` delegate to it. Every search option's default is :class:`metalearn.searcher.SearchConfig`'s
+(the estimators declare none of their own), except ``write_back``, off here. ``X`` may be a DataFrame with string, categorical and missing
 values (kept as the CLI keeps them; ``feature_names_in_`` records its columns) or a numeric
 array. Nothing is written to the knowledge base unless ``write_back=True`` (so
 ``cross_val_score`` adds no datasets).
@@ -29,6 +30,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from metalearn.exceptions import SearchError
+from metalearn.searcher.config import SearchConfig as _CONFIG  # the search options' one set of defaults
 
 __all__ = ["MetaLearnClassifier", "MetaLearnRegressor"]
 
@@ -54,17 +56,17 @@ class _MetaLearnBase(BaseEstimator):
     def __init__(
         self,
         *,
-        n_trials=20,
-        time_budget=None,
-        metric=None,
-        warm_start=True,
+        n_trials=_CONFIG.n_trials,
+        time_budget=_CONFIG.time_budget,
+        metric=_CONFIG.metric,
+        warm_start=_CONFIG.warm_start,
         kb=None,
-        exclude_datasets=(),
-        algorithms=None,
-        cv=5,
-        n_jobs=1,
-        trial_timeout=None,
-        memory_limit_mb=None,
+        exclude_datasets=_CONFIG.exclude_datasets,
+        algorithms=_CONFIG.algorithms,
+        cv=_CONFIG.cv,
+        n_jobs=_CONFIG.n_jobs,
+        trial_timeout=_CONFIG.trial_timeout,
+        memory_limit_mb=_CONFIG.memory_limit_mb,
         write_back=False,
         random_state=None,
     ):
@@ -120,30 +122,20 @@ class _MetaLearnBase(BaseEstimator):
         if len(frame) < 2:
             raise ValueError(f"n_samples={len(frame)}: the search cross-validates, give at least 2 samples")
         from metalearn.data import load_dataset
-        from metalearn.searcher import search
+        from metalearn.searcher import SearchConfig, run_search
 
         dataset = load_dataset(frame, np.asarray(y), task=task, name=type(self).__name__)
         if self.random_state is None or isinstance(self.random_state, (int, np.integer)):
             seed = None if self.random_state is None else int(self.random_state)
         else:  # a RandomState: draw the search's seed from it
             seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        result = search(
-            dataset,
-            metric=self.metric,
-            n_trials=self.n_trials,
-            time_budget=self.time_budget,
-            warm_start=self.warm_start,
-            kb=self.kb,
-            exclude_datasets=self.exclude_datasets,
-            n_jobs=self.n_jobs,
-            seed=seed,
-            algorithms=self.algorithms,
-            cv=self.cv,
-            trial_timeout=self.trial_timeout,
-            memory_limit_mb=self.memory_limit_mb,
-            write_back=self.write_back,
-            refit=True,
+        config = SearchConfig(
+            n_trials=self.n_trials, time_budget=self.time_budget, metric=self.metric, warm_start=self.warm_start,
+            exclude_datasets=self.exclude_datasets, n_jobs=self.n_jobs, seed=seed, algorithms=self.algorithms,
+            cv=self.cv, trial_timeout=self.trial_timeout, memory_limit_mb=self.memory_limit_mb,
+            write_back=self.write_back, refit=True,
         )
+        result = run_search(dataset, config, kb=self.kb)
         if result.model is None:
             errors = {t.error for t in result.trials if t.error}
             hint = f" (e.g. {sorted(errors)[0]})" if errors else ""
@@ -164,10 +156,11 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
 
     Parameters
     ----------
-    n_trials : int, default 20
+    n_trials : int, optional
         Trials of the search (see :func:`metalearn.search` for all budgets).
     time_budget : float, optional
-        Seconds for the search.
+        Seconds for the search. With neither budget, the search's default: a time budget of
+        :data:`metalearn.searcher.DEFAULT_TIME_BUDGET` (60 s).
     metric : str, optional
         scikit-learn scorer name; default ``balanced_accuracy``.
     warm_start : bool or int, default True
@@ -180,8 +173,9 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
         Restrict the search to these registry names.
     cv : int, default 5
         Cross-validation folds.
-    n_jobs : int, default 1
-        Trials run in parallel.
+    n_jobs : int, optional
+        Trials run in parallel, each single-threaded; default (``None``): one per CPU. A seeded
+        trial budget gives the same model whatever ``n_jobs`` is.
     trial_timeout, memory_limit_mb : optional
         Limits of each trial's worker process.
     write_back : bool, default False

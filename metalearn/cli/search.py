@@ -8,6 +8,10 @@ import sys
 import click
 
 from metalearn.cli._common import check_output_path, echo_json, kb_option, load, target_option, task_option
+from metalearn.searcher import WARM_START_STRATEGIES
+from metalearn.searcher.config import DEFAULT_TIME_BUDGET, DEFAULT_TRIAL_TIMEOUT, DEFAULT_WARM_START, SearchConfig
+
+# every default below is SearchConfig's (the options' one declaration); a flag turns an option off
 
 
 @click.command()
@@ -17,25 +21,26 @@ from metalearn.cli._common import check_output_path, echo_json, kb_option, load,
 @kb_option
 @click.option("--trials", type=click.IntRange(1), default=None, help="Number of trials (with no --time-budget, none: the search runs as many as fit).")
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Wall-clock budget in seconds (default 60 when --trials is not given).")
+              help=f"Wall-clock budget in seconds (default {DEFAULT_TIME_BUDGET:g} when --trials is not given).")
 @click.option("--no-warm-start", is_flag=True, help="Do not start from the knowledge base's recommendations (cold TPE).")
-@click.option("--warm-start-size", type=click.IntRange(1), default=10, show_default=True,
+@click.option("--warm-start-size", type=click.IntRange(1), default=DEFAULT_WARM_START, show_default=True,
               help="Recommended configurations enqueued as the first trials.")
-@click.option("--warm-start-strategy", type=click.Choice(["blend", "portfolio"]), default="blend", show_default=True,
+@click.option("--warm-start-strategy", type=click.Choice(WARM_START_STRATEGIES), default=SearchConfig.warm_start_strategy,
+              show_default=True,
               help="blend: de-duplicated recommendations interleaved with strong defaults; portfolio: the recommender's top as-is.")
 @click.option("--exclude", "exclude", multiple=True, metavar="DATASET",
               help="Dataset the recommender must not use (openml:ID or KB name); repeatable.")
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
 @click.option("--algorithms", default=None, help="Comma-separated registry names to restrict the search to.")
-@click.option("--jobs", type=int, default=None,
+@click.option("--jobs", type=int, default=SearchConfig.n_jobs,
               help="Trials run in parallel, each single-threaded (default and -1: one per CPU; a seeded --trials search gives the same result for any --jobs).")
 @click.option("--storage", default=None, metavar="URL",
               help="Optuna RDB URL (sqlite:///f.db, postgresql://..., mysql://...) shared by several search processes.")
 @click.option("--study-name", default=None, help="Study name in --storage (default: from the data's hash and the metric).")
-@click.option("--seed", type=int, default=None, help="Seed of the sampler, the CV splits and the estimators.")
-@click.option("--cv", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--seed", type=int, default=SearchConfig.seed, help="Seed of the sampler, the CV splits and the estimators.")
+@click.option("--cv", type=click.IntRange(2), default=SearchConfig.cv, show_default=True, help="Cross-validation folds.")
 @click.option("--trial-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds one trial may take (default 300, or what is left of --time-budget).")
+              help=f"Seconds one trial may take (default {DEFAULT_TRIAL_TIMEOUT:g}, or what is left of --time-budget).")
 @click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(1), default=None, metavar="MB",
               help="Memory cap of each trial's worker process, in MB.")
 @click.option("--no-write-back", is_flag=True, help="Leave the knowledge base unchanged.")
@@ -62,7 +67,7 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
       metalearn search data/examples/penguins.csv --target species --time-budget 120 -o model.joblib
     """
     from metalearn.exceptions import SearchError
-    from metalearn.searcher import search as run_search
+    from metalearn.searcher import run_search
 
     if output is not None:  # every path written is checked before the trials start
         check_output_path(output, "the model")
@@ -81,14 +86,15 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
         from metalearn.tasks import check_metric
 
         check_metric(metric, dataset.task)
-    result = run_search(
-        dataset, metric=metric, n_trials=trials, time_budget=time_budget,
-        warm_start=False if no_warm_start else warm_start_size, kb=kb_path, exclude_datasets=exclude,
-        n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv, trial_timeout=trial_timeout,
-        memory_limit_mb=memory_limit_mb, write_back=not no_write_back, ensemble=not no_ensemble,
-        algorithms=algorithms.split(",") if algorithms else None, refit=output is not None,
-        progress=sys.stderr.isatty() if progress is None else progress, warm_start_strategy=warm_start_strategy,
+    config = SearchConfig(
+        metric=metric, n_trials=trials, time_budget=time_budget, warm_start=False if no_warm_start else warm_start_size,
+        exclude_datasets=exclude, n_jobs=jobs, seed=seed, storage=storage, study_name=study_name, cv=cv,
+        trial_timeout=trial_timeout, memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
+        ensemble=not no_ensemble, algorithms=tuple(algorithms.split(",")) if algorithms else None,
+        refit=output is not None, progress=sys.stderr.isatty() if progress is None else progress,
+        warm_start_strategy=warm_start_strategy,
     )
+    result = run_search(dataset, config, kb=kb_path)
     if output is not None:
         result.save_model(output)
     if plot_path is not None:
