@@ -1,77 +1,127 @@
-"""Export the dense core's finished runs from a build KB into compact files under kb/dense/.
+"""Export the dense core's finished runs from a build KB into compact files under kb/dense/, merging.
 
-The dense build (scripts/dense/build_dense.py) writes into a KB that was created from the
-shipped seed; this keeps only what the build itself added: the runs whose source is
-``metalearn <version>`` on the datasets of the manifest (matched by the file the build read), with those datasets' meta-features.
+The dense build (scripts/dense/build_dense.py) writes into a KB that was created from the shipped
+seed; this keeps only what the build itself added: the runs whose source is ``metalearn <version>``
+on the manifest's datasets (matched by metalearn's content hash, the manifest's ``content_hash``),
+with those datasets' meta-features.
+
+The export MERGES with the files already there, so builds on several machines (or a rebuild from a
+fresh KB) add up instead of overwriting each other: a dataset the KB holds replaces its rows in the
+files; the rows of datasets the KB does not hold are kept, unless the dataset has left the manifest
+(held out since, or its data changed), which the summary reports. Rows are sorted and the gzip
+header carries no time or name, so exporting the same inputs twice gives the same bytes.
 The files are progress, not yet part of the shipped seed (kb/seed/): the KEEL rows' licence
-is unstated (see kb/dense/manifest.csv), and the core is far from complete.
+is unstated (see kb/dense/manifest.csv).
 
     python scripts/dense/export_dense.py --kb /work/dense/kb.sqlite --out kb/dense
 
 Writes ``runs.csv.gz`` (dataset, content hash, algorithm, params JSON, metric, score, protocol,
-fit time, status, error) and ``meta-features.csv.gz`` (dataset, content hash, name, value,
-computed_by), sorted so a re-export of the same KB is byte-identical.
+fit time, status, error) and ``meta-features.csv.gz`` (dataset, content hash, name, value, computed_by).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import io
 import sqlite3
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-RUN_COLUMNS = ["dataset", "content_hash", "algorithm", "params", "metric", "score", "protocol", "fit_time",
-               "status", "error"]
-QUALITY_COLUMNS = ["dataset", "content_hash", "name", "value", "computed_by"]
+from dense_manifest import QUALITY_COLUMNS, RUN_COLUMNS, read_gz_csv, read_rows, write_gz_csv
+
+from metalearn.exceptions import DataError, MetaLearnError
 
 
-def _write(path: Path, header: list[str], rows) -> int:
-    n = 0
-    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for row in rows:
-            w.writerow(row)
-            n += 1
-    return n
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote and where the rows came from."""
+
+    datasets: int  # datasets in the files after the merge
+    from_kb: int  # of them, (re)exported from the KB
+    kept: int  # of them, kept from the files already there
+    left_manifest: int  # datasets dropped from the files: no longer in the manifest
+    runs: int
+    qualities: int
+
+    def line(self, out: Path) -> str:
+        return (f"exported {self.runs} runs and {self.qualities} meta-feature values on {self.datasets} datasets "
+                f"to {out} ({self.from_kb} from the KB, {self.kept} kept from the files, "
+                f"{self.left_manifest} dropped: no longer in the manifest)")
 
 
-def export(kb: Path, manifest: Path, out: Path) -> tuple[int, int, int]:
-    with open(manifest, newline="", encoding="utf-8") as fh:
-        paths = {row["path"] for row in csv.DictReader(fh)}
+def _text(value) -> str:
+    """A value as the CSV files hold it (so KB rows and rows read back compare and sort alike)."""
+    return "" if value is None else str(value)
+
+
+def _kb_rows(kb: Path, hashes: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """The dense runs on the given datasets, and the meta-features of the datasets that have runs."""
+    if not kb.is_file():
+        raise DataError(f"KB {kb} does not exist: give --kb, the build's KB (build_dense.py --kb)")
     con = sqlite3.connect(f"file:{kb}?mode=ro", uri=True)
-    marks = ",".join("?" * len(paths))
-    runs = con.execute(
-        f"SELECT v.dataset, d.content_hash, v.algorithm, v.params, v.metric, v.score, v.protocol, v.fit_time, "
-        f"v.status, v.error FROM runs_view v JOIN datasets d USING (dataset_id) "
-        f"WHERE v.source LIKE 'metalearn %' AND v.source NOT LIKE '%grow_seed%' AND d.source IN ({marks}) "
-        f"ORDER BY d.content_hash, v.algorithm, v.params, v.metric, v.protocol",
-        sorted(paths),
-    ).fetchall()
-    done = sorted({r[1] for r in runs})
-    qmarks = ",".join("?" * len(done)) or "''"
-    qualities = con.execute(
-        f"SELECT d.name, d.content_hash, m.name, m.value, m.computed_by FROM meta_features m "
-        f"JOIN datasets d USING (dataset_id) WHERE d.content_hash IN ({qmarks}) ORDER BY d.content_hash, m.name",
-        done,
-    ).fetchall()
+    try:
+        marks = ",".join("?" * len(hashes)) or "''"
+        runs = con.execute(
+            f"SELECT v.dataset, d.content_hash, v.algorithm, v.params, v.metric, v.score, v.protocol, v.fit_time, "
+            f"v.status, v.error FROM runs_view v JOIN datasets d USING (dataset_id) "
+            f"WHERE v.source LIKE 'metalearn %' AND v.source NOT LIKE '%grow_seed%' AND d.content_hash IN ({marks})",
+            hashes,
+        ).fetchall()
+        done = sorted({r[1] for r in runs})
+        qmarks = ",".join("?" * len(done)) or "''"
+        qualities = con.execute(
+            f"SELECT d.name, d.content_hash, m.name, m.value, m.computed_by FROM meta_features m "
+            f"JOIN datasets d USING (dataset_id) WHERE d.content_hash IN ({qmarks})",
+            done,
+        ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"KB {kb} cannot be read ({exc}): give the build's KB (build_dense.py --kb)") from None
+    finally:
+        con.close()
+    return [[_text(v) for v in r] for r in runs], [[_text(v) for v in r] for r in qualities]
+
+
+def _merge(path: Path, header: list[str], fresh: list[list[str]], replaced: set[str], allowed: set[str]):
+    """The file's rows for datasets not in ``replaced`` (and still ``allowed``) plus ``fresh``, sorted."""
+    old_header, old = read_gz_csv(path)
+    if old_header and old_header != header:
+        raise DataError(f"{path} has columns {old_header}, expected {header}: move it away or fix it")
+    h = header.index("content_hash")
+    kept = [r for r in old if r[h] not in replaced and r[h] in allowed]
+    gone = {r[h] for r in old if r[h] not in replaced and r[h] not in allowed}
+    return sorted(kept + fresh), {r[h] for r in kept}, gone
+
+
+def export(kb: Path, manifest: Path, out: Path) -> ExportSummary:
+    rows = read_rows(manifest)
+    if any(not r.get("content_hash") for r in rows):
+        raise DataError(f"manifest {manifest} has rows without content_hash: regenerate it with "
+                        "scripts/dense/materialize.py")
+    allowed = {r["content_hash"] for r in rows}
+    runs, qualities = _kb_rows(kb, sorted(allowed))
+    from_kb = {r[1] for r in runs}
     out.mkdir(parents=True, exist_ok=True)
-    n_runs = _write(out / "runs.csv.gz", RUN_COLUMNS, runs)
-    n_q = _write(out / "meta-features.csv.gz", QUALITY_COLUMNS, qualities)
-    return len(done), n_runs, n_q
+    all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, from_kb, allowed)
+    all_q, _, _ = _merge(out / "meta-features.csv.gz", QUALITY_COLUMNS, qualities, from_kb, allowed)
+    n_runs = write_gz_csv(out / "runs.csv.gz", RUN_COLUMNS, all_runs)
+    n_q = write_gz_csv(out / "meta-features.csv.gz", QUALITY_COLUMNS, all_q)
+    return ExportSummary(len(from_kb | kept), len(from_kb), len(kept), len(gone), n_runs, n_q)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, default=Path("/work/dense/kb.sqlite"))
     parser.add_argument("--manifest", type=Path, default=Path("kb/dense/manifest.csv"))
     parser.add_argument("--out", type=Path, default=Path("kb/dense"))
     args = parser.parse_args(argv)
-    n_datasets, n_runs, n_q = export(args.kb, args.manifest, args.out)
-    print(f"exported {n_runs} runs and {n_q} meta-feature values on {n_datasets} datasets to {args.out}")
+    try:
+        summary = export(args.kb, args.manifest, args.out)
+    except MetaLearnError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary.line(args.out))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""The dense core's exports merge (scripts/dense/export_dense.py): two KBs exported in turn lose nothing.
+
+Two small KBs are built in the test (zoo, then cpu, from data/examples) and exported into the same
+folder; the second export must keep the first one's rows, a re-export must give the same bytes, and
+build_dense.py --skip-exported must then find nothing left to build.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metalearn.build import DatasetEntry, build_kb
+from metalearn.data import load_dataset
+from metalearn.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "data" / "examples"
+CHEAP = [{"algorithm": "GaussianNB", "params": {}},
+         {"algorithm": "DecisionTreeClassifier", "params": {"max_depth": 3}},
+         {"algorithm": "Ridge", "params": {"alpha": 1.0}},
+         {"algorithm": "DecisionTreeRegressor", "params": {"max_depth": 3}}]
+DATASETS = {"zoo": ("type", "multiclass"), "cpu": ("class", "regression")}
+
+
+@pytest.fixture(scope="module")
+def dense():
+    """The dense scripts as modules (they import each other from their own folder)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(ROOT / "scripts" / "dense"))
+        yield importlib.import_module("export_dense"), importlib.import_module("build_dense")
+
+
+@pytest.fixture
+def setup(tmp_path):
+    """A data root with zoo and cpu under examples/, a manifest with relative paths, and a portfolio."""
+    root = tmp_path / "data"
+    (root / "examples").mkdir(parents=True)
+    rows = []
+    for name, (target, task) in DATASETS.items():
+        shutil.copy(EXAMPLES / f"{name}.csv", root / "examples" / f"{name}.csv")
+        digest = load_dataset(str(root / "examples" / f"{name}.csv"), target=target, task=task).content_hash
+        rows.append({"path": f"examples/{name}.csv", "target": target, "task": task, "dataset": name,
+                     "content_hash": digest})
+    manifest = tmp_path / "manifest.csv"
+    with manifest.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    portfolio = tmp_path / "portfolio.json"
+    portfolio.write_text(json.dumps(CHEAP))
+    return root, manifest, portfolio, {r["dataset"]: r["content_hash"] for r in rows}
+
+
+def _kb(path: Path, root: Path, name: str, portfolio: Path) -> Path:
+    KnowledgeBase.open(path, create="empty").close()
+    target, task = DATASETS[name]
+    report = build_kb([DatasetEntry(str(root / "examples" / f"{name}.csv"), target, task)], kb=path,
+                      portfolio=str(portfolio), cv=2, n_jobs=1, progress=False)
+    assert report.n_ok == 2, report.failures
+    return path
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with gzip.open(path, "rt", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def test_two_kbs_exported_in_turn_keep_both_and_a_reexport_is_byte_identical(dense, setup, tmp_path):
+    export_dense, _ = dense
+    root, manifest, portfolio, hashes = setup
+    out = tmp_path / "out"
+    kb_zoo = _kb(tmp_path / "zoo.sqlite", root, "zoo", portfolio)
+    kb_cpu = _kb(tmp_path / "cpu.sqlite", root, "cpu", portfolio)
+
+    first = export_dense.export(kb_zoo, manifest, out)
+    assert (first.datasets, first.from_kb, first.kept) == (1, 1, 0)
+    zoo_runs, zoo_q = _rows(out / "runs.csv.gz"), _rows(out / "meta-features.csv.gz")
+    assert {r[1] for r in zoo_runs} == {hashes["zoo"]} and len(zoo_runs) == 2 and zoo_q
+
+    second = export_dense.export(kb_cpu, manifest, out)
+    assert (second.datasets, second.from_kb, second.kept) == (2, 1, 1)
+    runs, qualities = _rows(out / "runs.csv.gz"), _rows(out / "meta-features.csv.gz")
+    assert {r[1] for r in runs} == set(hashes.values()) and len(runs) == 4
+    assert [r for r in runs if r[1] == hashes["zoo"]] == zoo_runs  # nothing of the first export lost or changed
+    assert [r for r in qualities if r[1] == hashes["zoo"]] == zoo_q
+    assert {r[1] for r in qualities} == set(hashes.values())
+
+    before = (out / "runs.csv.gz").read_bytes(), (out / "meta-features.csv.gz").read_bytes()
+    again = export_dense.export(kb_zoo, manifest, out)  # the zoo KB again: its rows replaced by the same rows
+    assert (again.datasets, again.from_kb, again.kept) == (2, 1, 1)
+    assert ((out / "runs.csv.gz").read_bytes(), (out / "meta-features.csv.gz").read_bytes()) == before
+
+
+def test_a_dataset_that_left_the_manifest_leaves_the_export(dense, setup, tmp_path):
+    export_dense, _ = dense
+    root, manifest, portfolio, hashes = setup
+    out = tmp_path / "out"
+    export_dense.export(_kb(tmp_path / "cpu.sqlite", root, "cpu", portfolio), manifest, out)
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join(line for line in lines if "cpu" not in line) + "\n")
+    summary = export_dense.export(tmp_path / "cpu.sqlite", manifest, out)
+    assert (summary.datasets, summary.left_manifest, summary.runs) == (0, 1, 0)
+
+
+def test_build_skips_exported_datasets_and_needs_the_data_root(dense, setup, tmp_path, capsys):
+    export_dense, build_dense = dense
+    root, manifest, portfolio, _ = setup
+    out = tmp_path / "out"
+    export_dense.export(_kb(tmp_path / "zoo.sqlite", root, "zoo", portfolio), manifest, out)
+    export_dense.export(_kb(tmp_path / "cpu.sqlite", root, "cpu", portfolio), manifest, out)
+    fresh = tmp_path / "fresh.sqlite"
+    KnowledgeBase.open(fresh, create="empty").close()
+    args = ["--manifest", str(manifest), "--kb", str(fresh), "--exported", str(out / "runs.csv.gz")]
+    assert build_dense.main([*args, "--data-root", str(root)]) == 0
+    assert "skipping 2 dataset(s) already exported" in capsys.readouterr().out
+    with KnowledgeBase.open(fresh, create=False) as kb:
+        assert len(kb.runs_frame(status=None)) == 0
+    assert build_dense.main(args) == 2
+    err = capsys.readouterr().err
+    assert "--data-root" in err and "examples/zoo.csv" in err and "Traceback" not in err
