@@ -8,6 +8,7 @@ import inspect
 import math
 import os
 
+import numpy as np
 import pytest
 
 import metalearn
@@ -69,6 +70,9 @@ def test_good_values_are_kept_and_sequences_become_tuples():
     assert config.exclude_datasets == ("iris", 61) and config.algorithms == ("GaussianNB",)
     assert config.configurations == (("SVC", {"C": 1.0}),)
     assert hash(SearchConfig(algorithms=["SVC"])) == hash(SearchConfig(algorithms=("SVC",)))
+    numpy_values = SearchConfig(exclude_datasets=np.array([61]), n_jobs=np.int64(-1), seed=np.int64(2), cv=np.int64(3))
+    assert numpy_values.workers == (os.cpu_count() or 1) and numpy_values.settings(
+        study_name=None, algorithms=())["exclude_datasets"] == ["61"]
     with pytest.raises(SearchError, match=r"algorithms=\(\) is empty"):
         SearchConfig(algorithms=[])
 

@@ -72,7 +72,7 @@ class _Options:
     values: tuple
 
     def accepts(self, value) -> bool:
-        return not isinstance(value, bool) and isinstance(value, (str, int)) and value in self.values
+        return not isinstance(value, bool) and isinstance(value, (str, Integral)) and value in self.values
 
     def describe(self) -> str:
         return "one of " + ", ".join(repr(v) for v in self.values)
@@ -98,7 +98,7 @@ class _Items:
     ints: bool = False
 
     def accepts(self, value) -> bool:
-        kinds = (str, int) if self.ints else (str,)
+        kinds = (str, Integral) if self.ints else (str,)
         if isinstance(value, str):
             return True
         try:
