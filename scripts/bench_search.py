@@ -53,8 +53,9 @@ CLI_FLAGS = {
 # --------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------
-def heldout() -> list[dict]:
-    with open(HELDOUT, newline="", encoding="utf-8") as fh:
+def heldout(path: Path | None = None) -> list[dict]:
+    """The datasets' rows: kb/dense/heldout.csv, or ``path`` (a CSV with the same columns)."""
+    with open(path or HELDOUT, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -75,7 +76,7 @@ def load_frame(row: dict) -> pd.DataFrame:
         drop = [c for c in (row.get("drop") or "").split(";") if c]
         frame = frame.drop(columns=drop)
         return frame.dropna(subset=[row["target"]]).reset_index(drop=True)
-    raise SystemExit(f"unknown package {row['package']!r} in {HELDOUT}")
+    raise SystemExit(f"unknown package {row['package']!r} in the datasets list")
 
 
 def split(frame: pd.DataFrame, target: str, task: str, seed: int):
@@ -93,7 +94,16 @@ def score(y_true, y_pred, task: str) -> float:
 
     if task == "regression":
         return float(r2_score(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)))
-    return float(balanced_accuracy_score(np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)))
+    return float(balanced_accuracy_score(as_labels(y_true), as_labels(y_pred)))
+
+
+def as_labels(values) -> np.ndarray:
+    """Class labels as comparable text: numbers by value (a CSV's 1.0 and a model's 1 are one class)."""
+    series = pd.Series(np.asarray(values))
+    numbers = pd.to_numeric(series, errors="coerce")
+    if numbers.notna().all():
+        return numbers.astype(float).astype(str).to_numpy()
+    return series.astype(str).to_numpy()
 
 
 def run_metalearn(method, row, train_csv, test, budget, seed, work, kb):
@@ -167,8 +177,8 @@ def _like(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def cell(method: str, name: str, budget: float, seed: int, kb: Path) -> dict:
-    row = next(r for r in heldout() if r["dataset"] == name)
+def cell(method: str, name: str, budget: float, seed: int, kb: Path, datasets_csv: Path | None = None) -> dict:
+    row = next(r for r in heldout(datasets_csv) if r["dataset"] == name)
     frame = load_frame(row)
     train, test = split(frame, row["target"], row["task"], seed)
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -230,6 +240,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budgets", type=float, nargs="+", default=[60.0, 300.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", default=None, help="names in kb/dense/heldout.csv (default: all)")
+    parser.add_argument("--datasets-csv", type=Path, default=None,
+                        help="another list of datasets, same columns as kb/dense/heldout.csv (e.g. design sets)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks" / "search.json")
     parser.add_argument("--report", type=Path, default=None, help="write the markdown report here")
@@ -238,9 +250,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.cell:
         method, name, budget, seed = args.cell
-        print(json.dumps(cell(method, name, float(budget), int(seed), args.kb)))
+        print(json.dumps(cell(method, name, float(budget), int(seed), args.kb, args.datasets_csv)))
         return 0
-    datasets = args.datasets or [r["dataset"] for r in heldout()]
+    datasets = args.datasets or [r["dataset"] for r in heldout(args.datasets_csv)]
     results = json.loads(args.json.read_text()) if args.json.exists() else {}
     work = Path(tempfile.mkdtemp(prefix="bench-search-kb-"))
     kb = work / "kb.sqlite"
@@ -260,7 +272,9 @@ def main(argv=None) -> int:
                         before = resource.getrusage(resource.RUSAGE_CHILDREN)
                         start = time.monotonic()
                         done = subprocess.run([sys.executable, __file__, "--cell", method, name, str(budget), str(seed),
-                                               "--kb", str(copy)], capture_output=True, text=True)
+                                               "--kb", str(copy),
+                                               *(["--datasets-csv", str(args.datasets_csv)] if args.datasets_csv else [])],
+                                              capture_output=True, text=True)
                         after = resource.getrusage(resource.RUSAGE_CHILDREN)
                         try:
                             out = json.loads(done.stdout.strip().splitlines()[-1])
