@@ -1,13 +1,15 @@
-"""The bad-input table (#15): the CLI run as a user runs it, as subprocesses, over bad files, columns,
-values, paths and KBs across characterize, inspect, recommend, search, predict, export, algorithms and kb.
+"""The bad-input table (#15): the CLI run as a user runs it over bad files, columns, values, paths and
+KBs across characterize, inspect, recommend, search, predict, export, algorithms and kb.
 
 Each case must end with exit code 2 (1 for ``kb check`` finding problems), no traceback, exactly one
 ``Error: ...`` line on stderr (click's usage errors add their ``Usage:``/``Try`` lines above it) naming
 the file, column, parameter or value, and nothing else on stderr but ``Warning: ...`` lines. A few
 cases are documented warned repairs: exit 0 and the named ``Warning:`` line.
 
-The cases run in parallel (two at a time, one per core) in one module-scoped fixture; each is tiny
-(a few rows, one trial at most, and most fail before any trial), so the file takes well under 90 s.
+Most cases run in this process through click's CliRunner (one import of the library instead of one
+per case); ``SUBPROCESS_CASES`` run the installed ``metalearn`` executable, proving the real program
+exits 2 with one line and no traceback. Each case is tiny (a few rows, one trial at most, and most fail
+before any trial).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from metalearn.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
@@ -165,9 +171,52 @@ def _cases(f: dict, kb: str, ro_kb: str | None) -> list[Case]:
     return cases
 
 
-def _run(case: Case, env: dict, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "metalearn.cli", *case.args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=240)
+#: Cases run through the installed ``metalearn`` executable, as a user's shell runs it: a library error
+#: naming a file, an SQLite error translated in the one place, and a click usage error. The others run in
+#: this process through click's CliRunner, under the same environment, folder and warning filters.
+SUBPROCESS_CASES = ("characterize-missing-file", "recommend-garbage-kb", "search-cv-one")
+
+
+def _executable() -> str:
+    return shutil.which("metalearn") or str(Path(sys.executable).with_name("metalearn"))
+
+
+def _run(case: Case, env: dict, cwd: Path) -> tuple[int, str, str]:
+    """The installed executable in its own process: (exit code, stderr, stdout)."""
+    done = subprocess.run([_executable(), *case.args], capture_output=True, text=True, env=env, cwd=cwd, timeout=240)
+    return done.returncode, done.stderr, done.stdout
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _invoke(case: Case, env: dict, cwd: Path, capfd) -> tuple[int, str, str]:
+    """The CLI in this process as a user's shell runs it: (exit code, stderr, stdout).
+
+    The case's environment and working folder; Python's default warning filters with warnings printed
+    on stderr (not pytest's recording); what reaches file descriptors 1 and 2 around click's captured
+    streams (e.g. a library writing to the real stderr) is added to them. An exception escaping the
+    command (a traceback for a user) fails the case.
+    """
+    capfd.readouterr()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with warnings.catch_warnings():
+            warnings.resetwarnings()  # Python's defaults for a program run from the shell:
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__", append=True)
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.filterwarnings("ignore", category=category, append=True)
+            warnings.showwarning = _print_warning
+            result = CliRunner().invoke(main, list(case.args), env=env)
+    finally:
+        os.chdir(old)
+    around = capfd.readouterr()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        trace = "".join(traceback.format_exception(*result.exc_info))
+        pytest.fail(f"{case.id}: the command raised (a user would see this traceback):\n{trace}")
+    return result.exit_code, result.stderr + around.err, result.stdout + around.out
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +226,7 @@ def table(tmp_path_factory):
     kb = str(d / "kb.sqlite")
     env = {**os.environ, "METALEARN_KB": kb, "OMP_NUM_THREADS": "1", "COLUMNS": "120"}
     env.pop("METALEARN_DEBUG", None)
-    subprocess.run([sys.executable, "-m", "metalearn.cli", "kb", "init", "--kb", kb], check=True, env=env,
-                   capture_output=True)
+    subprocess.run([_executable(), "kb", "init", "--kb", kb], check=True, env=env, capture_output=True)
     ro_dir = d / "ro"
     ro_dir.mkdir()
     ro_kb = ro_dir / "kb.sqlite"
@@ -187,12 +235,10 @@ def table(tmp_path_factory):
         ["chattr", "+i", str(ro_kb), str(ro_dir)], capture_output=True).returncode == 0
     cases = _cases(f, kb, str(ro_kb) if immutable else None)
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = dict(zip([c.id for c in cases], pool.map(lambda c: _run(c, env, d), cases)))
+        yield {c.id: c for c in cases}, {**env, "METALEARN_DEBUG": None}, d
     finally:
         if immutable:
             subprocess.run(["chattr", "-i", str(ro_kb), str(ro_dir)], check=True)
-    return {c.id: (c, results[c.id]) for c in cases}, immutable
 
 
 CASE_IDS = [c.id for c in _cases({k: "/x/" + k for k in (
@@ -206,30 +252,39 @@ def test_the_table_has_at_least_40_cases_over_every_command():
         assert any(i.startswith(prefix) for i in CASE_IDS), prefix
 
 
+def test_some_cases_run_the_installed_executable():
+    assert len(SUBPROCESS_CASES) >= 2 and set(SUBPROCESS_CASES) <= set(CASE_IDS)
+    assert Path(_executable()).is_file(), "the metalearn executable is not installed"
+
+
 @pytest.mark.parametrize("case_id", CASE_IDS)
-def test_bad_input_gives_one_clear_line(table, case_id):
-    results, immutable = table
-    if case_id not in results:
+def test_bad_input_gives_one_clear_line(table, case_id, capfd):
+    cases, env, cwd = table
+    if case_id not in cases:
         pytest.skip("chattr +i refused here: no read-only directory to test")
-    case, done = results[case_id]
-    out = done.stderr + done.stdout
+    case = cases[case_id]
+    if case_id in SUBPROCESS_CASES:
+        code, stderr, stdout = _run(case, {k: v for k, v in env.items() if v is not None}, cwd)
+    else:
+        code, stderr, stdout = _invoke(case, env, cwd, capfd)
+    out = stderr + stdout
     assert "Traceback" not in out, out
-    assert done.returncode == case.code, f"exit {done.returncode}, expected {case.code}:\n{out}"
+    assert code == case.code, f"exit {code}, expected {case.code}:\n{out}"
     if case.absent is not None:
         assert case.absent not in out, out
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    lines = [line for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("Error:")]
     if case.code == 0:
-        assert not errors, done.stderr
+        assert not errors, stderr
         if case.repair:
-            assert any(line.startswith("Warning:") and case.needle in line for line in lines), done.stderr
+            assert any(line.startswith("Warning:") and case.needle in line for line in lines), stderr
         return
-    assert len(errors) == 1, done.stderr
+    assert len(errors) == 1, stderr
     assert case.needle in errors[0], f"{case.needle!r} not named in: {errors[0]}"
     usage = errors[0].startswith("Error: Invalid value") or errors[0].startswith("Error: No such option") or \
         any(line.startswith("Usage:") for line in lines)
     others = [line for line in lines if not line.startswith(("Error:", "Warning:"))]
     if usage:  # click's usage error: "Usage: ..." and "Try ... for help." above the error
-        assert all(line.startswith(("Usage:", "Try ")) for line in others), done.stderr
+        assert all(line.startswith(("Usage:", "Try ")) for line in others), stderr
     else:
-        assert not others, f"more than the one error line:\n{done.stderr}"
+        assert not others, f"more than the one error line:\n{stderr}"
