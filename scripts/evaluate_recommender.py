@@ -20,7 +20,15 @@ Suites:
 * ``classification-96``: OBOE's balanced-accuracy runs on the datasets that also have OpenML
   server qualities (the issue's headline figures);
 * ``classification-all``: every dataset with OBOE runs, meta-features whatever the KB has;
-* ``regression``: every regression dataset of the KB with runs of at least 5 configurations.
+* ``regression``: every regression dataset of the KB with runs of at least 5 configurations;
+* ``dense``: the dense core (``kb/dense/runs.csv.gz`` and ``meta-features.csv.gz``: every dataset
+  run with the same configurations under stratified 5-fold CV, written by
+  ``scripts/dense/export_dense.py``) loaded into a fresh KB made from the shipped seed; leave one
+  dense dataset out at a time, recommend through the public ``recommend()`` path with the
+  dataset's own meta-features (the groups ``metalearn recommend`` computes: no landmarkers),
+  score by its dense runs, against the best fixed configuration and the greedy global portfolio
+  of 5 chosen on the other dense datasets (issue #12's targets: top-1 at least 30% below the
+  best fixed configuration, best-of-5 below the portfolio), per task family present.
 
 Usage::
 
@@ -46,6 +54,10 @@ import numpy as np
 import pandas as pd
 
 from metalearn.recommender import DEFAULT_METRICS, QUERY_GROUPS, UNMATCHED_FEATURES, Recommender, greedy_portfolio
+
+DENSE_DIR = Path(__file__).resolve().parents[1] / "kb" / "dense"
+DENSE_SOURCE = "metalearn dense core"  # the source of the dense runs in the evaluation KB
+DENSE_TARGET_TOP1 = 0.7  # top-1 regret at most 70% of the best fixed configuration's (#12)
 
 FLAML_FEATURES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "PercentageOfNumericFeatures")
 COUNT_PREFIX = "NumberOf"
@@ -312,6 +324,144 @@ def suites_for(rec: Recommender, kb, names, limit=None, part="all", log=print) -
     return out
 
 
+def load_dense(kb, directory: Path = DENSE_DIR) -> pd.DataFrame:
+    """Add the dense core's datasets, meta-features, configurations and runs to ``kb``.
+
+    Through the public KB API (configurations canonicalized as every importer does). Returns one row
+    per dense dataset: its KB ``dataset_id``, ``name``, ``task`` (from ``manifest.csv``).
+    """
+    from metalearn.kb import DatasetInput, RunInput
+
+    runs = pd.read_csv(directory / "runs.csv.gz", dtype={"params": str, "error": str})
+    values = pd.read_csv(directory / "meta-features.csv.gz")
+    manifest = pd.read_csv(directory / "manifest.csv").drop_duplicates("dataset").set_index("dataset")
+    names = sorted(set(runs["dataset"]) & set(manifest.index))
+    hashes = runs.drop_duplicates("dataset").set_index("dataset")["content_hash"]
+    ids = kb.add_datasets(
+        DatasetInput(name, task_type=str(manifest.at[name, "task"]), source=f"kb/dense:{name}",
+                     content_hash=str(hashes[name]), n_rows=int(manifest.at[name, "n_rows"]),
+                     n_cols=int(manifest.at[name, "n_features"]))
+        for name in names
+    )
+    id_of = dict(zip(names, ids))
+    for computed_by, group in values[values["dataset"].isin(id_of)].groupby("computed_by"):
+        kb.add_meta_features_many(
+            {id_of[name]: dict(zip(rows["name"], rows["value"].astype(float))) for name, rows in group.groupby("dataset")},
+            str(computed_by),
+        )
+    config_of = {}
+    for algorithm, params in runs[["algorithm", "params"]].drop_duplicates().itertuples(index=False):
+        config_of[(algorithm, params)] = kb.add_configuration(algorithm, json.loads(params)).configuration_id
+    kb.add_runs(
+        RunInput(id_of[r.dataset], config_of[(r.algorithm, r.params)], r.metric,
+                 None if pd.isna(r.score) else float(r.score), r.protocol, status=r.status,
+                 fit_time=None if pd.isna(r.fit_time) else float(r.fit_time),
+                 error=None if pd.isna(r.error) else str(r.error), source=DENSE_SOURCE)
+        for r in runs[runs["dataset"].isin(id_of)].itertuples(index=False)
+    )
+    return pd.DataFrame({"dataset_id": ids, "name": names, "task": [str(manifest.at[n, "task"]) for n in names]})
+
+
+def _dense_query(kb, dataset_id: int) -> dict:
+    """The held-out dense dataset's meta-features as ``metalearn recommend`` computes them (no landmarkers)."""
+    row = kb.meta_features_frame([dataset_id]).loc[dataset_id]
+    return {k: float(v) for k, v in row.items() if pd.notna(v) and not str(k).startswith("metalearn.Landmark")}
+
+
+def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str, log=print) -> dict:
+    """Leave-one-dense-dataset-out through the public path, against the dense baselines (see the module doc)."""
+    from metalearn.tasks import task_family
+
+    metric = DEFAULT_METRICS[family]
+    mine = datasets[[task_family(t) == family for t in datasets["task"]]]
+    name = f"dense-{family}"
+    if len(mine) < 3:
+        log(f"\n{name}: {len(mine)} dense dataset(s) of this family; nothing to evaluate")
+        return {"suite": name, "metric": metric, "n_datasets": int(len(mine)),
+                "note": "fewer than 3 dense datasets of this family"}
+    runs = rec.runs(family, metric)
+    runs = runs[(runs["source"].astype(str) == DENSE_SOURCE) & runs["dataset_id"].isin(mine["dataset_id"])]
+    wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score", aggfunc="mean")
+    wide = wide.reindex([d for d in mine["dataset_id"] if d in wide.index])
+    scores = wide.to_numpy(dtype=float)
+    regret = np.nanmax(scores, axis=1, keepdims=True) - scores
+    cols = list(wide.columns)
+    names = dict(zip(mine["dataset_id"], mine["name"]))
+    methods = {m: ([], []) for m in ("metalearn public path", "metalearn, dense candidates only", "random",
+                                    "best fixed configuration", "greedy global portfolio of 5")}
+    unscored, first = {"top1": 0, "all5": 0}, []
+    per = {"dataset": [], "first": first, "public_top1": [], "public_best_of_5": [], "best_fixed_top1": []}
+    for i, d in enumerate(wide.index):
+        r = regret[i]
+        train = np.delete(np.arange(len(wide)), i)
+        T = regret[train]
+        T = np.where(np.isnan(T), np.nanmean(T, axis=0, keepdims=True), T)  # a failed run: the column's mean
+        T = np.where(np.isnan(T), np.nanmean(T), T)
+        have = ~np.isnan(r)
+        query = _dense_query(kb, int(d))
+        exclude = [int(d), names[d]]  # by id (every name/id it has) and by name (a seed twin of that name)
+        got = rec.recommend(meta_features=query, task=family, metric=metric, top=5, exclude_datasets=exclude)
+        reg = [float(r[cols.index(x.configuration_id)]) if x.configuration_id in cols
+               and have[cols.index(x.configuration_id)] else None for x in got]
+        first.append(f"{got[0].algorithm} {json.dumps(dict(got[0].params), sort_keys=True)}" if got else None)
+        unscored["top1"] += int(not reg or reg[0] is None)
+        scored = [x for x in reg if x is not None]
+        unscored["all5"] += int(not scored)
+        methods["metalearn public path"][0].append(reg[0] if reg else None)
+        methods["metalearn public path"][1].append(min(scored) if scored else None)
+        dense_cands = [c for c, h in zip(cols, have) if h]
+        only = rec.recommend(meta_features=query, task=family, metric=metric, top=5, exclude_datasets=exclude,
+                             candidates=dense_cands)
+        picked = [float(r[cols.index(x.configuration_id)]) for x in only]
+        methods["metalearn, dense candidates only"][0].append(picked[0])
+        methods["metalearn, dense candidates only"][1].append(min(picked))
+        methods["random"][0].append(float(np.nanmean(r)))
+        methods["random"][1].append(_expected_min_random(r[have], 5))
+        fixed = int(np.argmin(T.mean(axis=0)))
+        methods["best fixed configuration"][0].append(float(r[fixed]) if have[fixed] else float(np.nanmax(r)))
+        methods["best fixed configuration"][1].append(float(r[fixed]) if have[fixed] else float(np.nanmax(r)))
+        portfolio = greedy_portfolio(T, np.ones(len(T)) / len(T), 5)
+        pr = [float(r[k]) if have[k] else float(np.nanmax(r)) for k in portfolio]  # a failed run: the worst
+        methods["greedy global portfolio of 5"][0].append(pr[0])
+        methods["greedy global portfolio of 5"][1].append(min(pr))
+        per["dataset"].append(names[d])
+        per["public_top1"].append(reg[0] if reg else None)
+        per["public_best_of_5"].append(min(scored) if scored else None)
+        per["best_fixed_top1"].append(methods["best fixed configuration"][0][-1])
+    summary = {m: {"top1_regret": _mean_scored(a), "best_of_5_regret": _mean_scored(b)} for m, (a, b) in methods.items()}
+    pub = summary.pop("metalearn public path")  # print_table shows it first, from "public_path"
+    fixed, port = summary["best fixed configuration"], summary["greedy global portfolio of 5"]
+    counts = pd.Series([f for f in first if f]).value_counts()
+    return {
+        "suite": name, "part": "leave one dense dataset out", "metric": metric, "n_datasets": len(wide),
+        "n_configurations": len(cols), "methods": summary,
+        "public_path": {**pub, "unscored_top1": unscored["top1"], "unscored_all5": unscored["all5"],
+                        "most_common_first": {"configuration": counts.index[0], "first_on": int(counts.iloc[0]),
+                                              "of": len(first)} if len(counts) else {},
+                        "note": "recommend() with every candidate of the KB (seed + dense), the held-out dense "
+                                "dataset excluded by id and by name; regret against its best dense configuration, "
+                                "scored by its dense run of the recommended configuration (none: unscored)"},
+        "targets": {"top1_at_most": DENSE_TARGET_TOP1 * fixed["top1_regret"],
+                    "top1_met": pub["top1_regret"] is not None
+                    and pub["top1_regret"] <= DENSE_TARGET_TOP1 * fixed["top1_regret"],
+                    "best_of_5_below": port["best_of_5_regret"],
+                    "best_of_5_met": pub["best_of_5_regret"] is not None
+                    and pub["best_of_5_regret"] < port["best_of_5_regret"]},
+        "per_dataset": per,
+    }
+
+
+def dense_suites(path: Path, directory: Path = DENSE_DIR, log=print) -> list[dict]:
+    """A fresh KB from the shipped seed at ``path`` plus the dense core; one suite per task family."""
+    from metalearn.kb import KnowledgeBase
+
+    with KnowledgeBase.open(path, create="seed") as kb:
+        datasets = load_dense(kb, directory)
+        log(f"dense core: {len(datasets)} datasets added to a fresh seed KB ({', '.join(sorted(set(datasets['task'])))})")
+        rec = Recommender(kb)
+        return [run_dense_suite(rec, kb, datasets, family=f, log=log) for f in ("classification", "regression")]
+
+
 def time_end_to_end(kb_path: Path, rows: int = 100_000, log=print) -> dict:
     """Seconds for load + characterize + open KB + recommend on a ``rows``-row CSV.
 
@@ -358,7 +508,8 @@ def dumps(obj) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, default=None, help="KB file (default: fresh KB from the seed in a tmp dir)")
-    parser.add_argument("--suite", action="append", choices=["classification-96", "classification-all", "regression"])
+    parser.add_argument("--suite", action="append",
+                        choices=["classification-96", "classification-all", "regression", "dense"])
     parser.add_argument("--timing", action="store_true", help="also time recommend end to end on 100,000 rows")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N datasets of each suite")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
@@ -372,14 +523,23 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.kb or Path(tmp) / "kb.sqlite"
         t0 = time.perf_counter()
-        with KnowledgeBase.open(path, create="seed") as kb:
-            rec = Recommender(kb)
-            results = suites_for(rec, kb, names, limit=args.limit, part=args.part)
+        results = []
+        if set(names) - {"dense"}:
+            with KnowledgeBase.open(path, create="seed") as kb:
+                rec = Recommender(kb)
+                results = suites_for(rec, kb, names, limit=args.limit, part=args.part)
+        if "dense" in names:
+            results += dense_suites(Path(tmp) / "dense-kb.sqlite")
         elapsed = time.perf_counter() - t0
         timing = time_end_to_end(path) if args.timing else None
     for r in results:
         if "methods" in r:
             print_table(r)
+        if "targets" in r:
+            t = r["targets"]
+            print(f"targets: top-1 <= {t['top1_at_most']:.4f} ({DENSE_TARGET_TOP1:.0%} of the best fixed "
+                  f"configuration's): {'met' if t['top1_met'] else 'missed'}; best-of-5 < {t['best_of_5_below']:.4f} "
+                  f"(the greedy global portfolio's): {'met' if t['best_of_5_met'] else 'missed'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(dumps({

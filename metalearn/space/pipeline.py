@@ -2,7 +2,8 @@
 
 Every object built here is a plain scikit-learn object (numpy and scikit-learn
 functions only): a saved model loads without metalearn. scikit-learn is imported when
-something is built, not with the module: the registry and the recommender do not need it.
+something is built, not with the module (nor pandas): the registry, the seed import and the
+recommender do not need them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from metalearn.exceptions import InvalidParamsError
 from metalearn.space._compat import _SKLEARN_1_6
@@ -54,6 +54,8 @@ def _as_category_strings() -> list:
 
 def _column_groups(X) -> tuple[list, list, list]:
     """Split X's columns into (numeric, categorical, dropped all-missing) keys."""
+    import pandas as pd
+
     if isinstance(X, pd.DataFrame):
         numeric, categorical, dropped = [], [], []
         for column in X.columns:
