@@ -97,6 +97,11 @@ def score(y_true, y_pred, task: str) -> float:
     return float(balanced_accuracy_score(as_labels(y_true), as_labels(y_pred)))
 
 
+def cell_limit(budget: float) -> float:
+    """A cell that runs this long is killed and recorded as an overrun (FLAML's zero-shot start once took 713 s of a 60 s budget)."""
+    return max(300.0, 5.0 * budget)
+
+
 def as_labels(values) -> np.ndarray:
     """Class labels as comparable text: numbers by value (a CSV's 1.0 and a model's 1 are one class)."""
     series = pd.Series(np.asarray(values))
@@ -271,15 +276,22 @@ def main(argv=None) -> int:
                         shutil.copy(kb, copy)
                         before = resource.getrusage(resource.RUSAGE_CHILDREN)
                         start = time.monotonic()
-                        done = subprocess.run([sys.executable, __file__, "--cell", method, name, str(budget), str(seed),
-                                               "--kb", str(copy),
-                                               *(["--datasets-csv", str(args.datasets_csv)] if args.datasets_csv else [])],
-                                              capture_output=True, text=True)
-                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        limit = cell_limit(budget)
                         try:
-                            out = json.loads(done.stdout.strip().splitlines()[-1])
-                        except (IndexError, json.JSONDecodeError):
-                            out = {"error": (done.stderr or "no output").strip().splitlines()[-3:]}
+                            done = subprocess.run([sys.executable, __file__, "--cell", method, name, str(budget), str(seed),
+                                                   "--kb", str(copy),
+                                                   *(["--datasets-csv", str(args.datasets_csv)] if args.datasets_csv else [])],
+                                                  capture_output=True, text=True, timeout=limit)
+                        except subprocess.TimeoutExpired:
+                            done = None
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        if done is None:
+                            out = {"error": [f"overran: killed after {limit:.0f} s for a {budget:.0f} s budget"]}
+                        else:
+                            try:
+                                out = json.loads(done.stdout.strip().splitlines()[-1])
+                            except (IndexError, json.JSONDecodeError):
+                                out = {"error": (done.stderr or "no output").strip().splitlines()[-3:]}
                         out["cell_wall"] = round(time.monotonic() - start, 1)
                         out["cell_cpu"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
                         results[k] = out
