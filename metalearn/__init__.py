@@ -9,6 +9,7 @@ these functions, so ``metalearn.search`` is always the function:
 * :func:`characterize` (``metalearn.metafeatures``): meta-features in OpenML's vocabulary;
 * :func:`recommend` (``metalearn.recommender``): configurations ranked from the knowledge base;
 * :func:`search` (``metalearn.searcher``): warm-started Bayesian search, written back to the KB;
+  :class:`SearchConfig` holds its options and their defaults;
 * :class:`KnowledgeBase` (``metalearn.kb``): the SQLite store of past runs;
 * :class:`MetaLearnClassifier`, :class:`MetaLearnRegressor`: scikit-learn estimators.
 """
@@ -30,6 +31,7 @@ _LAZY = {
     "Recommendation": ("metalearn.recommender", "Recommendation"),
     "search": ("metalearn.searcher", "search"),
     "SearchResult": ("metalearn.searcher", "SearchResult"),
+    "SearchConfig": ("metalearn.searcher.config", "SearchConfig"),
     "KnowledgeBase": ("metalearn.kb", "KnowledgeBase"),
     "MetaLearnClassifier": ("metalearn.estimators", "MetaLearnClassifier"),
     "MetaLearnRegressor": ("metalearn.estimators", "MetaLearnRegressor"),
