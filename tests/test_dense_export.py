@@ -2,7 +2,7 @@
 
 Two small KBs are built in the test (zoo, then cpu, from data/examples) and exported into the same
 folder; the second export must keep the first one's rows, a re-export must give the same bytes, and
-build_dense.py --skip-exported must then find nothing left to build.
+build_dense.py --skip-exported must skip what is fully exported and build again what is not.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import gzip
 import importlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,12 @@ def setup(tmp_path):
     return root, manifest, portfolio, {r["dataset"]: r["content_hash"] for r in rows}
 
 
-def _kb(path: Path, root: Path, name: str, portfolio: Path) -> Path:
+def _kb(path: Path, root: Path, name: str, portfolio: Path, n_ok: int = 2) -> Path:
     KnowledgeBase.open(path, create="empty").close()
     target, task = DATASETS[name]
     report = build_kb([DatasetEntry(str(root / "examples" / f"{name}.csv"), target, task)], kb=path,
                       portfolio=str(portfolio), cv=2, n_jobs=1, progress=False)
-    assert report.n_ok == 2, report.failures
+    assert report.n_ok == n_ok, report.failures
     return path
 
 
@@ -109,19 +110,29 @@ def test_a_dataset_that_left_the_manifest_leaves_the_export(dense, setup, tmp_pa
     assert (summary.datasets, summary.left_manifest, summary.runs) == (0, 1, 0)
 
 
-def test_build_skips_exported_datasets_and_needs_the_data_root(dense, setup, tmp_path, capsys):
+def test_build_skips_fully_exported_datasets_rebuilds_partial_ones_and_needs_the_data_root(dense, setup, tmp_path,
+                                                                                          capsys):
     export_dense, build_dense = dense
-    root, manifest, portfolio, _ = setup
+    root, manifest, portfolio, hashes = setup
+    folder = tmp_path / "portfolios"  # the dense portfolios of this test: 2 configurations per family
+    folder.mkdir()
+    (folder / "portfolio-classification.json").write_text(json.dumps(CHEAP[:2]))
+    (folder / "portfolio-regression.json").write_text(json.dumps(CHEAP[2:]))
+    only_ridge = tmp_path / "ridge.json"  # cpu exported with 1 of its 2 configurations: as if cut short
+    only_ridge.write_text(json.dumps(CHEAP[2:3]))
     out = tmp_path / "out"
     export_dense.export(_kb(tmp_path / "zoo.sqlite", root, "zoo", portfolio), manifest, out)
-    export_dense.export(_kb(tmp_path / "cpu.sqlite", root, "cpu", portfolio), manifest, out)
+    export_dense.export(_kb(tmp_path / "cpu.sqlite", root, "cpu", only_ridge, n_ok=1), manifest, out)
     fresh = tmp_path / "fresh.sqlite"
     KnowledgeBase.open(fresh, create="empty").close()
-    args = ["--manifest", str(manifest), "--kb", str(fresh), "--exported", str(out / "runs.csv.gz")]
+    args = ["--manifest", str(manifest), "--kb", str(fresh), "--exported", str(out / "runs.csv.gz"),
+            "--portfolios", str(folder)]
     assert build_dense.main([*args, "--data-root", str(root)]) == 0
-    assert "skipping 2 dataset(s) already exported" in capsys.readouterr().out
-    with KnowledgeBase.open(fresh, create=False) as kb:
-        assert len(kb.runs_frame(status=None)) == 0
+    printed = capsys.readouterr().out
+    assert "skipping 1 dataset(s) already exported" in printed and "1 exported only in part, built again" in printed
+    with sqlite3.connect(fresh) as con:
+        built = con.execute("SELECT DISTINCT dataset, algorithm FROM runs_view").fetchall()
+    assert sorted(built) == [("cpu", "DecisionTreeRegressor"), ("cpu", "Ridge")]
     assert build_dense.main(args) == 2
     err = capsys.readouterr().err
     assert "--data-root" in err and "examples/zoo.csv" in err and "Traceback" not in err

@@ -84,10 +84,13 @@ def write_gz_csv(path: Path, header: list[str], rows) -> int:
     return n
 
 
-def exported_hashes(runs_file: Path) -> set[str]:
-    """Content hashes of the datasets that already have runs in an export file."""
+def exported_configurations(runs_file: Path) -> dict[str, int]:
+    """Per content hash, how many distinct configurations have runs in an export file (none: {})."""
     header, rows = read_gz_csv(runs_file)
     if not header:
-        return set()
-    i = header.index("content_hash")
-    return {r[i] for r in rows}
+        return {}
+    h, a, p = header.index("content_hash"), header.index("algorithm"), header.index("params")
+    configs: dict[str, set] = {}
+    for r in rows:
+        configs.setdefault(r[h], set()).add((r[a], r[p]))
+    return {k: len(v) for k, v in configs.items()}
