@@ -42,8 +42,13 @@ def test_cost_follows_the_same_configuration_else_the_algorithm_scaled_by_rows_a
         assert predict_cost(kb, "SVC", {"C": 100.0}, 20_000, 30) == pytest.approx(10 * expected, rel=0.05)
         # a configuration the KB never ran: the algorithm's median, i.e. about C=1's
         assert predict_cost(kb, "SVC", {"C": 3.0}, 20_000, 30) == pytest.approx(expected, rel=0.05)
-        # two runs: linear in rows x features
-        assert predict_cost(kb, "KNeighborsClassifier", {}, 4000, 20) == pytest.approx(0.2 * 8, rel=1e-6)
+        # two runs: too few for slopes of its own; it takes the slopes of all the KB's runs, which
+        # are SVC's here (KNN's runs do not vary in size)
+        b_all, c_all = model.pooled
+        assert b_all == pytest.approx(1.5, abs=0.05) and c_all == pytest.approx(0.5, abs=0.05)
+        assert model.own == {"SVC"}
+        assert predict_cost(kb, "KNeighborsClassifier", {}, 4000, 20) == pytest.approx(
+            0.2 * 4 ** b_all * 2 ** c_all, rel=1e-6)
         assert predict_cost(kb, "GaussianNB", {}, 1000, 10) is None  # never timed
         # the coefficients are derived data: a second model is read back equal
         again = CostModel.from_kb(kb)
@@ -54,6 +59,58 @@ def test_cost_follows_the_same_configuration_else_the_algorithm_scaled_by_rows_a
         cfg = kb.add_configuration("GaussianNB", {}).configuration_id
         kb.add_runs([RunInput(d, cfg, "accuracy", 0.7, "5-fold CV", fit_time=0.01)])
         assert predict_cost(kb, "GaussianNB", {}, 1000, 10) == pytest.approx(0.01)
+
+
+def test_a_model_of_few_datasets_takes_its_slopes_from_the_whole_kb(tmp_path):
+    # HistGradientBoostingClassifier: t = 0.01 * rows^0.5 on 12 datasets (its own slopes in the whole KB);
+    # the regressor ran on two small datasets only (0.5 s on 200 x 5): linear time would predict
+    # 0.5 * (20,000 x 50) / 1,000 = 500 s on 20,000 x 50; the classifier's growth predicts 5 s
+    runs = [("HistGradientBoostingClassifier", {}, 200 * (i + 1), 5 + i % 3, 0.01 * (200 * (i + 1)) ** 0.5)
+            for i in range(12)]
+    runs += [("HistGradientBoostingRegressor", {}, 200, 5, 0.5), ("HistGradientBoostingRegressor", {}, 200, 5, 0.5)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        whole = CostModel.from_kb(kb)
+        b, c = whole.slopes("HistGradientBoostingClassifier")
+        assert b == pytest.approx(0.5, abs=0.01) and c == pytest.approx(0.0, abs=0.01)
+        assert whole.slopes("HistGradientBoostingRegressor") is None  # not its own
+        regressor_ids = [13, 14]  # the datasets of the regressor's runs: a search's "neighbours"
+        local = CostModel.from_kb(kb, regressor_ids)
+        assert set(local.algorithms) == {"HistGradientBoostingRegressor"}
+        expected = 0.5 * (20_000 / 200) ** 0.5
+        assert local.predict("HistGradientBoostingRegressor", 20_000, 50) == pytest.approx(expected, rel=0.02)
+        assert whole.predict("HistGradientBoostingRegressor", 20_000, 50) == pytest.approx(expected, rel=0.02)
+
+
+def test_on_large_data_the_warm_start_opens_with_histogram_gradient_boosting(tmp_path):
+    from metalearn.searcher._cost import budget_warm_start
+
+    runs = [("Ridge", {}, 1000, 10, 0.1), ("HistGradientBoostingRegressor", {}, 1000, 10, 2.0)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        model = CostModel.from_kb(kb)
+        plan = [("Ridge", {}, "recommended"), ("HistGradientBoostingRegressor", {}, "default"),
+                ("HistGradientBoostingRegressor", {"max_iter": 50}, "recommended")]
+        small, _ = budget_warm_start(plan, model, kb, n_rows=4_000, n_features=10, seconds_left=600.0)
+        assert [p[0] for p in small][:1] == ["Ridge"]  # gain per second: the cheap one first
+        large, _ = budget_warm_start(plan, model, kb, n_rows=20_000, n_features=10, seconds_left=600.0)
+        assert large[0] == ("HistGradientBoostingRegressor", {}, "default") and len(large) == 3
+
+
+def test_the_warm_start_skips_what_cannot_end_after_the_candidates_before_it(tmp_path):
+    from metalearn.searcher._cost import budget_warm_start
+
+    # three configurations of 30 s each (on 1000 x 10) and a 50 s budget: one worker runs one of them,
+    # two workers run two; the first rung (a fifth, 6 s) of a third still fits after 30 s on one worker
+    runs = [("Ridge", {"alpha": a}, 1000, 10, 30.0) for a in (1.0, 2.0, 3.0)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        model = CostModel.from_kb(kb)
+        plan = [("Ridge", {"alpha": a}, "recommended") for a in (1.0, 2.0, 3.0)]
+        one = dict(model=model, kb=kb, n_rows=1000, n_features=10, seconds_left=50.0)
+        kept, skipped = budget_warm_start(plan, n_workers=1, **one)
+        assert [p[1]["alpha"] for p in kept] == [1.0]
+        assert skipped[0] == ('warm start skipped Ridge {"alpha": 2.0}: predicted 30 s on 1000 x 10 after 30 s '
+                              'of the warm start before it, more than the 50 s left')
+        assert len(budget_warm_start(plan, n_workers=2, **one)[0]) == 2
+        assert len(budget_warm_start(plan, n_workers=1, first_rung_share=0.2, **one)[0]) == 2
 
 
 def test_the_warm_start_runs_by_gain_per_second_and_skips_what_cannot_fit(tmp_path):
@@ -152,7 +209,7 @@ def test_rungs_prune_a_lagging_configuration_and_reuse_the_first_fold():
 def test_rungs_on_large_data_start_on_subsamples():
     evaluate, calls = _scripted(lambda params, fold: params["q"])
     study = _study()
-    rungs = rung_schedule(48_842, 5)
+    rungs = rung_schedule(98_842, 5)
     for q in (0.8, 0.82, 0.84, 0.86, 0.88):
         trial = study.ask()
         result, pruned_at = run_rungs(evaluate, "X", {"q": q}, None, None, rungs=rungs, trial=trial, cv=5)
@@ -162,6 +219,14 @@ def test_rungs_on_large_data_start_on_subsamples():
     calls.clear()
     assert run_rungs(evaluate, "X", {"q": 0.1}, None, None, rungs=rungs, trial=trial, cv=5)[1] == 0
     assert calls == [({"q": 0.1}, (0,), 10_000)]  # only the 10,000-row fold was paid for
+
+
+def test_no_subsample_rung_of_more_than_half_the_data():
+    # 40,000 of 48,842 rows (or 10,000 of 15,000) costs nearly the full fold: no such rung
+    assert [r.max_rows for r in rung_schedule(48_842, 5)] == [10_000, None, None]
+    assert [r.max_rows for r in rung_schedule(80_000, 5)] == [10_000, 40_000, None, None]
+    assert [r.max_rows for r in rung_schedule(15_000, 5)] == [None, None]
+    assert [r.max_rows for r in rung_schedule(20_000, 5)] == [10_000, None, None]
 
 
 def test_a_full_run_through_the_rungs_equals_one_full_evaluation():

@@ -9,8 +9,17 @@ warm start's order and its skip decisions depend on it)::
   algorithm when they span at least :data:`MIN_RUNS_FOR_SLOPES` runs on
   :data:`MIN_DATASETS_FOR_SLOPES` datasets: least squares within configurations
   (each configuration its own intercept; pooled if no configuration ran on datasets
-  of different sizes), each clipped to ``[0, 2.5]``. Otherwise ``b = c = 1``: time
-  linear in rows x features.
+  of different sizes), each clipped to ``[0, 2.5]``. Otherwise the slopes of all the
+  KB's timed runs, fitted the same way over every algorithm (``pooled``), and
+  ``b = c = 1`` (time linear in rows x features) only when the KB cannot fit those either.
+  Assuming linear time from a few runs on small data predicted 190-560 s for
+  HistGradientBoosting, random forests and extra trees on 12,000-47,000 rows, whose
+  5-fold CV takes 4-20 s there: small runs are mostly fixed overhead.
+* A model fitted on a few datasets only (:meth:`CostModel.from_kb` with
+  ``dataset_ids``, a search's neighbours) takes the slopes of the whole KB's model
+  (its algorithm's own, else the pooled ones) when the algorithm has too few runs there:
+  the neighbours say how fast an algorithm is on data like this, the whole KB how its
+  time grows with the data.
 * ``a`` is the median residual ``log(t) - b log(rows) - c log(features)`` of the
   configuration's own runs when it has some (the same configuration on other
   datasets), else the median residual of all the algorithm's runs (robust to the
@@ -56,23 +65,29 @@ MIN_DATASETS_FOR_SLOPES = 3
 
 _SLOPE_RANGE = (0.0, 2.5)
 _DERIVED_NAME = "cost_model"
-_DERIVED_KEY = "v1"
+_DERIVED_KEY = "v2"
 
 
 @dataclass(frozen=True)
 class CostModel:
     """Fitted coefficients: ``algorithms`` maps a name to ``(intercept, b, c, n_runs)``;
-    ``configurations`` maps a configuration id to ``(algorithm, intercept)``."""
+    ``configurations`` maps a configuration id to ``(algorithm, intercept)``; ``pooled``
+    is the ``(b, c)`` of all the runs, the slopes of an algorithm with too few runs; ``own``
+    names the algorithms whose slopes were fitted on their own runs."""
 
     algorithms: Mapping[str, tuple]
     configurations: Mapping[int, tuple]
+    pooled: tuple = (1.0, 1.0)
+    own: frozenset = frozenset()
 
     @classmethod
     def from_kb(cls, kb, dataset_ids=None) -> "CostModel":
         """The model of ``kb``'s timed runs (read from its derived data when fresh), or of
-        the runs on ``dataset_ids`` only (e.g. a search's neighbours: quick, not stored)."""
+        the runs on ``dataset_ids`` only (e.g. a search's neighbours: quick, not stored),
+        with the whole KB's slopes for the algorithms those runs cannot fit slopes for."""
         if dataset_ids is not None:
-            return cls.fit(kb.runs_frame(dataset_ids=list(dataset_ids), status="ok"), kb.datasets_frame())
+            return cls.fit(kb.runs_frame(dataset_ids=list(dataset_ids), status="ok"), kb.datasets_frame(),
+                           prior=cls.from_kb(kb))
         cached = kb.derived(_DERIVED_NAME, _DERIVED_KEY)
         if cached is not None:
             model = cls._decode(*cached)
@@ -84,7 +99,8 @@ class CostModel:
         names = sorted(model.algorithms)
         codes = np.array([names.index(model.configurations[i][0]) for i in ids.tolist()], dtype=np.int64)
         kb.store_derived(_DERIVED_NAME, _DERIVED_KEY, {"ids": ids, "intercepts": intercepts, "codes": codes},
-                         info={"algorithms": {n: list(model.algorithms[n]) for n in names}, "names": names})
+                         info={"algorithms": {n: list(model.algorithms[n]) for n in names}, "names": names,
+                               "pooled": list(model.pooled), "own": sorted(model.own)})
         return model
 
     @staticmethod
@@ -92,17 +108,33 @@ class CostModel:
         try:
             algorithms = {str(n): tuple(float(v) for v in row) for n, row in info["algorithms"].items()}
             names = [str(n) for n in info["names"]]
+            pooled = tuple(float(v) for v in info["pooled"])
+            own = frozenset(str(n) for n in info["own"])
             configurations = {
                 int(i): (names[int(code)], float(a))
                 for i, a, code in zip(arrays["ids"].tolist(), arrays["intercepts"].tolist(), arrays["codes"].tolist())
             }
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None  # not what from_kb writes: refit
-        return CostModel(MappingProxyType(algorithms), MappingProxyType(configurations))
+        if len(pooled) != 2:
+            return None
+        return CostModel(MappingProxyType(algorithms), MappingProxyType(configurations), pooled, own)
+
+    def slopes(self, algorithm: str) -> tuple[float, float] | None:
+        """``(b, c)`` of ``algorithm`` when fitted on its own runs, else None."""
+        if algorithm not in self.own:
+            return None
+        fitted = self.algorithms[algorithm]
+        return float(fitted[1]), float(fitted[2])
 
     @classmethod
-    def fit(cls, runs, datasets) -> "CostModel":
-        """Fit on a runs frame (``runs_frame`` columns) and a datasets frame (``datasets_frame``)."""
+    def fit(cls, runs, datasets, prior: "CostModel | None" = None) -> "CostModel":
+        """Fit on a runs frame (``runs_frame`` columns) and a datasets frame (``datasets_frame``).
+
+        An algorithm with too few runs for slopes of its own takes, in this order: ``prior``'s
+        own slopes of it, the own slopes (``prior``'s, else these runs') of its other-task
+        sibling (:func:`sibling`: the same learner, so the same growth), the pooled slopes
+        (``prior``'s, else these runs')."""
         import pandas as pd
 
         sizes = datasets[["n_rows", "n_cols"]].astype("float64")
@@ -110,19 +142,25 @@ class CostModel:
         frame = frame[(frame["fit_time"] > 0) & (frame["n_rows"] > 0) & (frame["n_cols"] > 0)].dropna()
         # one measurement per (dataset, configuration, time): a source storing one fit under 5 metrics counts once
         frame = frame.drop_duplicates(["dataset_id", "configuration_id", "fit_time"])
+        pooled = prior.pooled if prior is not None else (1.0, 1.0)
+        if prior is None and len(frame) >= MIN_RUNS_FOR_SLOPES and frame["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES:
+            pooled = _slopes(np.log(frame["fit_time"].to_numpy()), np.log(frame["n_rows"].to_numpy()),
+                             np.log(frame["n_cols"].to_numpy()), frame["configuration_id"].to_numpy())
+        groups = {str(name): group for name, group in frame.groupby("algorithm", sort=True)}
+        logs = {name: tuple(np.log(g[col].to_numpy()) for col in ("fit_time", "n_rows", "n_cols"))
+                for name, g in groups.items()}
+        slopes = {name: _slopes(*logs[name], g["configuration_id"].to_numpy()) for name, g in groups.items()
+                  if len(g) >= MIN_RUNS_FOR_SLOPES and g["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES}
         algorithms, configurations = {}, {}
-        for name, group in frame.groupby("algorithm", sort=True):
-            log_t = np.log(group["fit_time"].to_numpy())
-            log_r = np.log(group["n_rows"].to_numpy())
-            log_f = np.log(group["n_cols"].to_numpy())
-            b = c = 1.0
-            if len(group) >= MIN_RUNS_FOR_SLOPES and group["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES:
-                b, c = _slopes(log_t, log_r, log_f, group["configuration_id"].to_numpy())
+        for name, group in groups.items():
+            log_t, log_r, log_f = logs[name]
+            b, c = slopes.get(name) or (prior.slopes(name) if prior is not None else None) or (
+                prior.slopes(sibling(name)) if prior is not None else None) or slopes.get(sibling(name)) or pooled
             residual = pd.Series(log_t - b * log_r - c * log_f, index=group.index)
-            algorithms[str(name)] = (float(residual.median()), b, c, float(len(group)))
+            algorithms[name] = (float(residual.median()), b, c, float(len(group)))
             for cfg, median in residual.groupby(group["configuration_id"]).median().items():
-                configurations[int(cfg)] = (str(name), float(median))
-        return cls(MappingProxyType(algorithms), MappingProxyType(configurations))
+                configurations[int(cfg)] = (name, float(median))
+        return cls(MappingProxyType(algorithms), MappingProxyType(configurations), pooled, frozenset(slopes))
 
     def predict(self, algorithm: str, n_rows: int, n_features: int, configuration_id: int | None = None) -> float | None:
         """Predicted seconds of the configuration (its id, if the KB has it) on ``n_rows`` x
@@ -135,6 +173,18 @@ class CostModel:
         if known is not None and known[0] == algorithm:
             intercept = known[1]
         return float(math.exp(intercept + b * math.log(max(n_rows, 1)) + c * math.log(max(n_features, 1))))
+
+
+def sibling(algorithm: str) -> str:
+    """The same learner for the other task: scikit-learn's ``...Classifier`` / ``...Regressor`` pair.
+
+    >>> sibling("HistGradientBoostingRegressor"), sibling("SVC")
+    ('HistGradientBoostingClassifier', 'SVC')
+    """
+    for a, b in (("Regressor", "Classifier"), ("Classifier", "Regressor")):
+        if algorithm.endswith(a):
+            return algorithm[: -len(a)] + b
+    return algorithm
 
 
 def _slopes(log_t, log_r, log_f, configuration_ids) -> tuple[float, float]:
@@ -186,23 +236,46 @@ def order_by_gain_per_second(candidates: Sequence[tuple], costs: Sequence[float 
 
 
 def budget_warm_start(plan: Sequence[tuple], model: CostModel, kb, *, n_rows: int, n_features: int,
-                      seconds_left: float, first_rung_share: float = 1.0) -> tuple[list, list[str]]:
+                      seconds_left: float, first_rung_share: float = 1.0,
+                      n_workers: int | None = None) -> tuple[list, list[str]]:
     """The warm start's ``(algorithm, params, reason)`` plan, reordered by expected gain per
-    second (:func:`order_by_gain_per_second` on ``model``'s predicted seconds), without the
-    candidates predicted to overrun: those whose first rung (``first_rung_share`` of the
-    predicted seconds; 1 without multi-fidelity, 1/k with k-fold rungs) needs more than
-    ``seconds_left``. Returns (plan, one line per skipped candidate, saying why)."""
+    second (:func:`order_by_gain_per_second` on ``model``'s predicted seconds; on large data
+    the histogram gradient boosting default first,
+    :func:`~metalearn.searcher._plan.lead_on_large_data`), without the candidates predicted
+    to overrun.
+
+    The candidates are laid out in that order on ``n_workers`` workers (default: one per CPU,
+    the search's default), each starting when the first worker is free by the predicted
+    seconds of those before it (an unknown cost counts as the median of the known ones). A
+    candidate is skipped when its first rung (``first_rung_share`` of its predicted seconds;
+    1 without multi-fidelity, 1/k with k-fold rungs) would end after ``seconds_left``; a
+    skipped candidate takes no worker time. Returns (plan, one line per skipped candidate,
+    saying why)."""
+    import heapq
+    import os
+
+    from metalearn.searcher._plan import lead_on_large_data
+
     costs = []
     for name, params, _reason in plan:
         found = kb.find_configuration(name, dict(params)) if kb is not None else None
         costs.append(model.predict(name, n_rows, n_features, found.configuration_id if found is not None else None))
+    known = [c for c in costs if c is not None and math.isfinite(c) and c > 0]
+    typical = float(np.median(known)) if known else 0.0
+    cost_of = {id(cand): cost for cand, cost in zip(plan, costs)}
+    free_at = [0.0] * max(1, int(n_workers or os.cpu_count() or 1))  # a heap of the workers' predicted free times
     kept, skipped = [], []
-    for i in order_by_gain_per_second(plan, costs):
-        name, params, _reason = plan[i]
-        if costs[i] is not None and costs[i] * first_rung_share > seconds_left:
+    for cand in lead_on_large_data([plan[i] for i in order_by_gain_per_second(plan, costs)], n_rows):
+        name, params, _reason = cand
+        cost = cost_of[id(cand)]
+        starts = free_at[0]
+        if cost is not None and starts + cost * first_rung_share > seconds_left:
+            alone_fits = cost * first_rung_share <= seconds_left  # then the candidates before it are why
+            queued = f" after {starts:.0f} s of the warm start before it" if alone_fits else ""
             skipped.append(f"warm start skipped {name} {json.dumps(dict(params), sort_keys=True, default=str)}: "
-                           f"predicted {costs[i]:.0f} s on {n_rows} x {n_features}, "
+                           f"predicted {cost:.0f} s on {n_rows} x {n_features}{queued}, "
                            f"more than the {seconds_left:.0f} s left")
             continue
-        kept.append(plan[i])
+        heapq.heapreplace(free_at, starts + (cost if cost is not None and math.isfinite(cost) else typical))
+        kept.append(cand)
     return kept, skipped

@@ -2,9 +2,10 @@
 
 The schedule (:func:`rung_schedule`), successive halving over row subsamples and CV folds:
 
-* on data of more than :data:`SUBSAMPLE_FROM` rows, first the first fold of seeded,
+* on data of at least twice :data:`SUBSAMPLE_FROM` rows, first the first fold of seeded,
   stratified subsamples of 10,000 rows, then 4x as many (40,000, 160,000, ...) while
-  smaller than the data (FLAML's sample growth);
+  at most half the data (FLAML's sample growth; a larger sample costs nearly what the
+  full data's fold costs, so its rung only adds a fit);
 * then the first fold of the full data's split;
 * then the remaining folds, whose scores join the first fold's (that fold is not
   refitted): the last rung's result is the full k-fold evaluation.
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover - metalearn.evaluate is imported when a tr
 __all__ = ["Rung", "rung_schedule", "run_rungs", "evaluate_trial", "rungs_pay", "make_pruner", "SUBSAMPLE_FROM", "SUBSAMPLE_GROWTH"]
 
 SUBSAMPLE_FROM = 10_000
-"""Rows of the first subsample rung; data with no more rows start on the full data's first fold."""
+"""Rows of the first subsample rung; data with fewer than twice as many start on the full data's first fold."""
 
 SUBSAMPLE_GROWTH = 4
 """Each subsample rung has this many times the rows of the one before."""
@@ -64,13 +65,15 @@ def rung_schedule(n_rows: int, n_folds: int) -> tuple[Rung, ...]:
     >>> rung_schedule(500, 5)
     (Rung(max_rows=None, folds=(0,)), Rung(max_rows=None, folds=(1, 2, 3, 4)))
     >>> [r.max_rows for r in rung_schedule(48_842, 5)]
-    [10000, 40000, None, None]
+    [10000, None, None]
+    >>> [r.max_rows for r in rung_schedule(15_000, 5)]  # 10,000 rows would be two thirds of the data
+    [None, None]
     >>> rung_schedule(200_000, 1)  # a holdout: subsamples, then the holdout itself
-    (Rung(max_rows=10000, folds=(0,)), Rung(max_rows=40000, folds=(0,)), Rung(max_rows=160000, folds=(0,)), Rung(max_rows=None, folds=None))
+    (Rung(max_rows=10000, folds=(0,)), Rung(max_rows=40000, folds=(0,)), Rung(max_rows=None, folds=None))
     """
     rungs = []
     size = SUBSAMPLE_FROM
-    while size < n_rows:
+    while size * 2 <= n_rows:  # a sample of more than half the data saves too little to pay for its rung
         rungs.append(Rung(size, (0,)))
         size *= SUBSAMPLE_GROWTH
     if n_folds > 1:

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 from metalearn.exceptions import MetaLearnError, SearchError
 from metalearn.searcher._study import evidence_dataset_ids
 
-__all__ = ["WARM_START_STRATEGIES", "warm_start_plan", "algorithm_regret"]
+__all__ = ["WARM_START_STRATEGIES", "warm_start_plan", "algorithm_regret", "lead_on_large_data", "LARGE_DATA_ROWS"]
 
 
 WARM_START_STRATEGIES = ("blend", "portfolio")
@@ -32,6 +32,10 @@ _STRONG_DEFAULTS = MappingProxyType({
         ("Ridge", ()),
     ),
 })
+LARGE_DATA_ROWS = 5_000
+"""Rows from which the warm start opens with a histogram gradient boosting default (:func:`lead_on_large_data`)."""
+
+_LARGE_DATA_LEAD = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
 _AGAINST = 0.25  # an algorithm whose best run on the neighbours has this normalized regret or more is not added
 _NEAR = math.log(2.0)  # numeric parameters within a factor of 2 make two configurations near-identical
 
@@ -146,3 +150,25 @@ def warm_start_plan(recs, *, task: str, algorithms: Sequence[str], n: int, strat
             continue
         out.append(cand)
     return out
+
+
+def lead_on_large_data(plan: Sequence[tuple], n_rows: int) -> list[tuple]:
+    """``plan`` (``(algorithm, params, reason)`` triples) with, on :data:`LARGE_DATA_ROWS` rows
+    or more, its histogram gradient boosting default moved to the front; otherwise unchanged.
+
+    On large data a good model must come early: histogram gradient boosting's cost grows about
+    linearly with the rows (binned features), and its default was the best single configuration
+    of 60 s searches on the regression sets this was designed on (modeldata's deliveries and
+    hotel_rates, ggplot2movies' movies: 10,000-59,000 rows), where the plan's cheaper
+    recommendations (linear models, run first by gain per second) scored far below it
+    (holdout R² 0.89 against 0.96, 0.12 against 0.27).
+
+    >>> plan = [("Ridge", {}, "recommended"), ("HistGradientBoostingRegressor", {}, "default")]
+    >>> [p[0] for p in lead_on_large_data(plan, 50_000)], [p[0] for p in lead_on_large_data(plan, 500)]
+    (['HistGradientBoostingRegressor', 'Ridge'], ['Ridge', 'HistGradientBoostingRegressor'])
+    """
+    plan = list(plan)
+    if n_rows < LARGE_DATA_ROWS:
+        return plan
+    lead = [p for p in plan if p[0] in _LARGE_DATA_LEAD and p[2] == "default"][:1]
+    return lead + [p for p in plan if p not in lead]
