@@ -19,8 +19,8 @@ from metalearn.cli._common import echo_json, kb_option
               help="defaults | random:N | kb-top:N | FILE (JSON/CSV list of algorithm, params).")
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
 @click.option("--metrics", "metrics", multiple=True, metavar="NAME",
-              help="Also score this scorer from the same fit (one more run per configuration); repeatable. "
-              "A name that does not fit a dataset's task is left out for that dataset.")
+              help="Also score this metric (scikit-learn scorer name) from the same fit: one more run per "
+              "configuration; repeatable. A name that does not fit a dataset's task is left out for that dataset.")
 @click.option("--cv", type=click.IntRange(2), default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Local worker processes (-1: one per CPU).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
