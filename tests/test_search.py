@@ -39,7 +39,8 @@ def test_cold_search_writes_every_run_and_reuses_the_dataset(wine, kb_path):
     assert 0.5 < res.best_score <= 1.0
     assert res.best_score == max(t.score for t in res.trials if t.status == "ok")
     assert res.algorithm in FAST and not any(t.warm_start for t in res.trials)
-    assert res.model is not None and (res.model.predict(wine.X[:5]) is not None)
+    predicted = res.model.predict(wine.X[:5])
+    assert len(predicted) == 5 and set(predicted) <= set(wine.y.unique())
     with KnowledgeBase.open(kb_path, create=False) as kb:
         ds = kb.find_dataset(content_hash=wine.content_hash)
         assert ds is not None and ds.dataset_id == res.kb_dataset_id
