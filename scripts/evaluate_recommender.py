@@ -431,6 +431,8 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
     summary = {m: {"top1_regret": _mean_scored(a), "best_of_5_regret": _mean_scored(b)} for m, (a, b) in methods.items()}
     pub = summary.pop("metalearn public path")  # print_table shows it first, from "public_path"
     fixed, port = summary["best fixed configuration"], summary["greedy global portfolio of 5"]
+    scored_top1 = [k for k, v in enumerate(per["public_top1"]) if v is not None]
+    fixed_scored = _mean_scored([per["best_fixed_top1"][k] for k in scored_top1])  # the same datasets as pub's
     counts = pd.Series([f for f in first if f]).value_counts()
     return {
         "suite": name, "part": "leave one dense dataset out", "metric": metric, "n_datasets": len(wide),
@@ -441,7 +443,9 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
                         "note": "recommend() with every candidate of the KB (seed + dense), the held-out dense "
                                 "dataset excluded by id and by name; regret against its best dense configuration, "
                                 "scored by its dense run of the recommended configuration (none: unscored)"},
+        "best_fixed_top1_where_public_top1_scored": fixed_scored,
         "targets": {"top1_at_most": DENSE_TARGET_TOP1 * fixed["top1_regret"],
+                    "top1_at_most_on_the_scored": None if fixed_scored is None else DENSE_TARGET_TOP1 * fixed_scored,
                     "top1_met": pub["top1_regret"] is not None
                     and pub["top1_regret"] <= DENSE_TARGET_TOP1 * fixed["top1_regret"],
                     "best_of_5_below": port["best_of_5_regret"],
@@ -540,6 +544,10 @@ def main(argv=None) -> int:
             print(f"targets: top-1 <= {t['top1_at_most']:.4f} ({DENSE_TARGET_TOP1:.0%} of the best fixed "
                   f"configuration's): {'met' if t['top1_met'] else 'missed'}; best-of-5 < {t['best_of_5_below']:.4f} "
                   f"(the greedy global portfolio's): {'met' if t['best_of_5_met'] else 'missed'}")
+            if t.get("top1_at_most_on_the_scored") is not None:
+                print(f"on the {r['n_datasets'] - r['public_path']['unscored_top1']} datasets whose public top-1 is "
+                      f"scored, the best fixed configuration's top-1 is {r['best_fixed_top1_where_public_top1_scored']:.4f} "
+                      f"(target there <= {t['top1_at_most_on_the_scored']:.4f})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(dumps({
