@@ -110,7 +110,26 @@ def test_the_warm_start_skips_what_cannot_end_after_the_candidates_before_it(tmp
         assert skipped[0] == ('warm start skipped Ridge {"alpha": 2.0}: predicted 30 s on 1000 x 10 after 30 s '
                               'of the warm start before it, more than the 50 s left')
         assert len(budget_warm_start(plan, n_workers=2, **one)[0]) == 2
-        assert len(budget_warm_start(plan, n_workers=1, first_rung_share=0.2, **one)[0]) == 2
+        # the first rung's share does not help a candidate that will run whole (small data here)
+        assert len(budget_warm_start(plan, n_workers=1, first_rung_share=0.2, **one)[0]) == 1
+
+
+def test_only_a_candidate_that_will_run_in_rungs_is_judged_on_its_first_rung(tmp_path, monkeypatch):
+    from metalearn.searcher import _fidelity
+    from metalearn.searcher._cost import budget_warm_start
+
+    runs = [("Ridge", {"alpha": float(a)}, 1000, 10, 1.0) for a in range(1, 6)] + [("SVC", {}, 1000, 10, 100.0)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        model = CostModel.from_kb(kb)
+        plan = [("SVC", {}, "recommended")] + [("Ridge", {"alpha": float(a)}, "default") for a in range(1, 6)]
+        one = dict(model=model, kb=kb, n_rows=1000, n_features=10, seconds_left=50.0, n_workers=1,
+                   first_rung_share=0.2)
+        assert [p[0] for p in budget_warm_start(plan, **one)[0]] == ["Ridge"] * 5  # small data: SVC runs whole
+        monkeypatch.setattr(_fidelity, "MIN_SPLIT_CELLS", 0)
+        # after 5 s the five Ridges have ended: the pruner prunes, SVC runs in rungs, its first (20 s) fits
+        assert [p[0] for p in budget_warm_start(plan, **one)[0]] == ["Ridge"] * 5 + ["SVC"]
+        # four ended only: it would run whole
+        assert [p[0] for p in budget_warm_start(plan[:5], **one)[0]] == ["Ridge"] * 4
 
 
 def test_the_warm_start_runs_by_gain_per_second_and_skips_what_cannot_fit(tmp_path):
@@ -127,10 +146,15 @@ def test_the_warm_start_runs_by_gain_per_second_and_skips_what_cannot_fit(tmp_pa
         assert [(name, params) for name, params, _ in kept] == [
             ("KNeighborsClassifier", {}), ("LogisticRegression", {}), ("SVC", {"C": 1.0})]
         assert skipped == ['warm start skipped SVC {"C": 1000.0}: predicted 500 s on 1000 x 10, more than the 60 s left']
-        # with 5-fold rungs only the first fold (a fifth) must fit: it runs, last (gain per second)
+        # with 5-fold rungs only the first fold (a fifth) must fit, but only where the trial will run in
+        # rungs (see test_only_a_candidate_that_will_run_in_rungs_is_judged_on_its_first_rung): on this
+        # small data, with three candidates before it, it would run whole
         kept, skipped = budget_warm_start(plan, model, kb, n_rows=1000, n_features=10, seconds_left=120.0,
                                           first_rung_share=0.2)
-        assert not skipped and kept[-1][:2] == ("SVC", {"C": 1000.0})
+        assert len(skipped) == 1 and kept[-1][:2] == ("SVC", {"C": 1.0})
+        kept, skipped = budget_warm_start(plan, model, kb, n_rows=1000, n_features=10, seconds_left=600.0,
+                                          first_rung_share=0.2)
+        assert not skipped and kept[-1][:2] == ("SVC", {"C": 1000.0})  # it fits whole: last (gain per second)
         # the neighbours-only model: runs of the datasets given
         assert set(CostModel.from_kb(kb, [1]).algorithms) == {"SVC"}
 

@@ -9,9 +9,10 @@ warm start's order and its skip decisions depend on it)::
   algorithm when they span at least :data:`MIN_RUNS_FOR_SLOPES` runs on
   :data:`MIN_DATASETS_FOR_SLOPES` datasets: least squares within configurations
   (each configuration its own intercept; pooled if no configuration ran on datasets
-  of different sizes), each clipped to ``[0, 2.5]``. Otherwise the slopes of all the
-  KB's timed runs, fitted the same way over every algorithm (``pooled``), and
-  ``b = c = 1`` (time linear in rows x features) only when the KB cannot fit those either.
+  of different sizes), each clipped to ``[0, 2.5]``. Otherwise its other-task sibling's
+  (:func:`sibling`), else the median of the slopes of the algorithms that have their own
+  (``pooled``; with none, one fit over all the runs), and ``b = c = 1`` (time linear in
+  rows x features) only when the KB cannot fit those either.
   Assuming linear time from a few runs on small data predicted 190-560 s for
   HistGradientBoosting, random forests and extra trees on 12,000-47,000 rows, whose
   5-fold CV takes 4-20 s there: small runs are mostly fixed overhead.
@@ -142,15 +143,17 @@ class CostModel:
         frame = frame[(frame["fit_time"] > 0) & (frame["n_rows"] > 0) & (frame["n_cols"] > 0)].dropna()
         # one measurement per (dataset, configuration, time): a source storing one fit under 5 metrics counts once
         frame = frame.drop_duplicates(["dataset_id", "configuration_id", "fit_time"])
-        pooled = prior.pooled if prior is not None else (1.0, 1.0)
-        if prior is None and len(frame) >= MIN_RUNS_FOR_SLOPES and frame["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES:
-            pooled = _slopes(np.log(frame["fit_time"].to_numpy()), np.log(frame["n_rows"].to_numpy()),
-                             np.log(frame["n_cols"].to_numpy()), frame["configuration_id"].to_numpy())
         groups = {str(name): group for name, group in frame.groupby("algorithm", sort=True)}
         logs = {name: tuple(np.log(g[col].to_numpy()) for col in ("fit_time", "n_rows", "n_cols"))
                 for name, g in groups.items()}
         slopes = {name: _slopes(*logs[name], g["configuration_id"].to_numpy()) for name, g in groups.items()
                   if len(g) >= MIN_RUNS_FOR_SLOPES and g["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES}
+        pooled = prior.pooled if prior is not None else (1.0, 1.0)
+        if prior is None and slopes:  # the typical algorithm's: not weighted by how often each was run
+            pooled = tuple(float(np.median([v[k] for v in slopes.values()])) for k in (0, 1))
+        elif prior is None and len(frame) >= MIN_RUNS_FOR_SLOPES and frame["dataset_id"].nunique() >= MIN_DATASETS_FOR_SLOPES:
+            pooled = _slopes(np.log(frame["fit_time"].to_numpy()), np.log(frame["n_rows"].to_numpy()),
+                             np.log(frame["n_cols"].to_numpy()), frame["configuration_id"].to_numpy())
         algorithms, configurations = {}, {}
         for name, group in groups.items():
             log_t, log_r, log_f = logs[name]
@@ -175,12 +178,19 @@ class CostModel:
         return float(math.exp(intercept + b * math.log(max(n_rows, 1)) + c * math.log(max(n_features, 1))))
 
 
-def sibling(algorithm: str) -> str:
-    """The same learner for the other task: scikit-learn's ``...Classifier`` / ``...Regressor`` pair.
+_SIBLINGS = MappingProxyType({"Ridge": "RidgeClassifier", "RidgeClassifier": "Ridge", "SVR": "SVC", "SVC": "SVR",
+                               "LinearSVR": "LinearSVC", "LinearSVC": "LinearSVR"})
 
-    >>> sibling("HistGradientBoostingRegressor"), sibling("SVC")
-    ('HistGradientBoostingClassifier', 'SVC')
+
+def sibling(algorithm: str) -> str:
+    """The same learner for the other task: scikit-learn's ``...Classifier`` / ``...Regressor`` pair,
+    Ridge / RidgeClassifier, SVR / SVC, LinearSVR / LinearSVC; else the algorithm itself.
+
+    >>> sibling("HistGradientBoostingRegressor"), sibling("SVR"), sibling("Lasso")
+    ('HistGradientBoostingClassifier', 'SVC', 'Lasso')
     """
+    if algorithm in _SIBLINGS:
+        return _SIBLINGS[algorithm]
     for a, b in (("Regressor", "Classifier"), ("Classifier", "Regressor")):
         if algorithm.endswith(a):
             return algorithm[: -len(a)] + b
@@ -249,11 +259,16 @@ def budget_warm_start(plan: Sequence[tuple], model: CostModel, kb, *, n_rows: in
     seconds of those before it (an unknown cost counts as the median of the known ones). A
     candidate is skipped when its first rung (``first_rung_share`` of its predicted seconds;
     1 without multi-fidelity, 1/k with k-fold rungs) would end after ``seconds_left``; a
-    skipped candidate takes no worker time. Returns (plan, one line per skipped candidate,
-    saying why)."""
+    skipped candidate takes no worker time. A candidate that will run whole is judged on
+    all its seconds: one that starts before
+    :data:`~metalearn.searcher._fidelity.MIN_STARTUP_TRIALS` candidates have ended, or any
+    on data of fewer than :data:`~metalearn.searcher._fidelity.MIN_SPLIT_CELLS` cells
+    (:func:`~metalearn.searcher._fidelity.rungs_pay`'s rule). Returns (plan, one line per
+    skipped candidate, saying why)."""
     import heapq
     import os
 
+    from metalearn.searcher._fidelity import MIN_SPLIT_CELLS, MIN_STARTUP_TRIALS
     from metalearn.searcher._plan import lead_on_large_data
 
     costs = []
@@ -264,18 +279,22 @@ def budget_warm_start(plan: Sequence[tuple], model: CostModel, kb, *, n_rows: in
     typical = float(np.median(known)) if known else 0.0
     cost_of = {id(cand): cost for cand, cost in zip(plan, costs)}
     free_at = [0.0] * max(1, int(n_workers or os.cpu_count() or 1))  # a heap of the workers' predicted free times
+    ends: list[float] = []  # predicted end of each kept candidate
     kept, skipped = [], []
     for cand in lead_on_large_data([plan[i] for i in order_by_gain_per_second(plan, costs)], n_rows):
         name, params, _reason = cand
         cost = cost_of[id(cand)]
         starts = free_at[0]
-        if cost is not None and starts + cost * first_rung_share > seconds_left:
-            alone_fits = cost * first_rung_share <= seconds_left  # then the candidates before it are why
+        split = n_rows * n_features >= MIN_SPLIT_CELLS and sum(e <= starts for e in ends) >= MIN_STARTUP_TRIALS
+        share = first_rung_share if split else 1.0
+        if cost is not None and starts + cost * share > seconds_left:
+            alone_fits = cost * share <= seconds_left  # then the candidates before it are why
             queued = f" after {starts:.0f} s of the warm start before it" if alone_fits else ""
             skipped.append(f"warm start skipped {name} {json.dumps(dict(params), sort_keys=True, default=str)}: "
                            f"predicted {cost:.0f} s on {n_rows} x {n_features}{queued}, "
                            f"more than the {seconds_left:.0f} s left")
             continue
-        heapq.heapreplace(free_at, starts + (cost if cost is not None and math.isfinite(cost) else typical))
+        ends.append(starts + (cost if cost is not None and math.isfinite(cost) else typical))
+        heapq.heapreplace(free_at, ends[-1])
         kept.append(cand)
     return kept, skipped
