@@ -81,6 +81,19 @@ def test_a_model_of_few_datasets_takes_its_slopes_from_the_whole_kb(tmp_path):
         assert whole.predict("HistGradientBoostingRegressor", 20_000, 50) == pytest.approx(expected, rel=0.02)
 
 
+def test_without_a_stored_model_the_slopes_come_from_datasets_spread_over_the_sizes(tmp_path, monkeypatch):
+    from metalearn.searcher import _cost
+
+    runs = [("HistGradientBoostingClassifier", {}, 200 * (i + 1), 5, 0.01 * (200 * (i + 1)) ** 0.5) for i in range(12)]
+    runs += [("HistGradientBoostingRegressor", {}, 200, 5, 0.5)]
+    with _timed_kb(tmp_path / "kb.sqlite", runs) as kb:
+        assert _cost._spread(kb.datasets_frame(), 3) == [1, 6, 12]  # smallest, middle, largest of 13 (ties by id)
+        monkeypatch.setattr(_cost, "PRIOR_DATASETS", 12)
+        local = CostModel.from_kb(kb, [13])  # no stored model: the prior is fitted on 12 spread datasets
+        assert kb.derived("cost_model", "v2") is None  # and nothing is written
+        assert local.predict("HistGradientBoostingRegressor", 20_000, 5) == pytest.approx(5.0, rel=0.02)
+
+
 def test_on_large_data_the_warm_start_opens_with_histogram_gradient_boosting(tmp_path):
     from metalearn.searcher._cost import budget_warm_start
 
