@@ -77,6 +77,7 @@ names = ["imports", "load", "characterize", "open KB", "Recommender(kb)", "first
 out = {n: (b[0] - a[0], b[1] - a[1]) for n, a, b in zip(names, marks, marks[1:])}
 out["first recommendation, Recommender(kb) included"] = (marks[6][0] - marks[4][0], marks[6][1] - marks[4][1])
 out["total (to the first recommendation)"] = (marks[6][0] - marks[0][0], marks[6][1] - marks[0][1])
+out["sklearn"] = "sklearn" in sys.modules  # imported by the process (only a forest fit needs it)
 print(json.dumps(out))
 """
 
@@ -192,8 +193,10 @@ def main() -> int:
                 kb_file = Path(tmp) / f"kb-{kind}-{i}.sqlite"
                 shutil.copyfile(cold_kb if kind == "cold" else warm_kb, kb_file)
                 steps.append(fresh_process(kb_file, *((wine, "cultivar") if kind == "new-features" else ())))
+            imported = sum(s.pop("sklearn") for s in steps)
             step = {k: tuple(statistics.median(s[k][i] for s in steps) for i in (0, 1)) for k in steps[0]}
-            figures[key] = step
+            figures[key] = {**step, "sklearn imported in runs": imported}
+            print(f"  scikit-learn imported in {imported} of {len(steps)} runs")
             for k, v in step.items():
                 note = ""
                 if k.startswith("total"):

@@ -396,9 +396,8 @@ print(json.dumps({"recs": [r.to_dict() for r in res.recommendations],
 def test_a_new_process_recommends_from_the_stored_forest(tmp_path):
     """The first query stores the validation and the forest in the KB; the next process reuses them.
 
-    (Until #15 item 5 this asserted that the second process never imported scikit-learn; every
-    recommendation is now checked against the registry, which imports it, so the test asserts what
-    the stored forest saves: the second process fits no forest.)"""
+    The second process fits no forest; that it imports no scikit-learn either (the registry check
+    of every pick no longer imports it) is tests/test_import_cost.py's check."""
     import json
     import subprocess
     import sys

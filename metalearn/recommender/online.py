@@ -14,6 +14,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -235,9 +236,9 @@ class Recommender:
             digest = hashlib.sha256()
             for part in (__version__, metadata.version("scikit-learn"), np.__version__):
                 digest.update(part.encode("utf-8") + b"\0")
-            origin = importlib.util.find_spec("metalearn.space").origin
-            with open(origin, "rb") as handle:  # the registry's definition, read, not imported
-                digest.update(handle.read())
+            package = Path(importlib.util.find_spec("metalearn.space").origin).parent
+            for source in sorted(package.glob("*.py")):  # the registry's definition (every family), read, not imported
+                digest.update(source.name.encode("utf-8") + b"\0" + source.read_bytes())
             self._fingerprint_value = digest.hexdigest()
         return self._fingerprint_value
 

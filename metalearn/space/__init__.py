@@ -16,6 +16,11 @@ defaults, portfolios), ``pipeline`` (preprocessing recipes and pipelines),
 ``optuna`` (the search space as readable Optuna parameters) and ``canonical``
 (one configuration per estimator). Every public name is importable from here.
 
+A spec names its estimator class by dotted path (``"sklearn.svm.SVC"``); scikit-learn is
+imported only when an estimator or pipeline is built (:meth:`AlgorithmSpec.make_estimator`,
+:func:`make_pipeline`), so reading the table, validating and canonicalizing configurations,
+and the recommender's check of every pick do not import it (``tests/test_import_cost.py``).
+
 Parameters are JSON-able scikit-learn constructor keyword arguments, as
 stored in the knowledge base. Validation takes JSON types (lists, null) and
 returns Python values (tuples, None).
