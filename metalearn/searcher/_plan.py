@@ -32,7 +32,7 @@ _STRONG_DEFAULTS = MappingProxyType({
         ("Ridge", ()),
     ),
 })
-LARGE_DATA_ROWS = 10_000
+LARGE_DATA_ROWS = 5_000
 """Rows from which the warm start opens with a histogram gradient boosting default (:func:`lead_on_large_data`)."""
 
 _LARGE_DATA_LEAD = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
