@@ -8,8 +8,10 @@ best-so-far after k trials is what a k-trial search would have found):
 * ``warm``: TPE whose first 10 trials are the recommender's top configurations;
 * ``cold``: TPE over the same space, no KB;
 * ``random``: random search over the same space;
-* optional variants ``prior`` (warm + the neighbours' runs as prior trials) and
-  ``narrow`` (warm + the space narrowed to the algorithms the neighbours favour).
+* optional variants ``prior`` (warm + the neighbours' runs as prior trials),
+  ``narrow`` (warm + the space narrowed to the algorithms the neighbours favour),
+  ``explore`` (warm + ``--explore`` random trials after the warm ones, ``explore_trials``) and
+  ``narrowx`` (narrow + explore).
 
 For each budget k in ``--trials`` the script reports the best CV score and the
 holdout score of the best-so-far configuration refitted on the training part.
@@ -172,16 +174,18 @@ class Holdout:
 def run_method(method, train, excl, seed, budgets, args, evaluator, holdout_of):
     from metalearn.searcher import search
 
-    opts = dict(warm_start=False, sampler="tpe", prior_runs=False, narrow=False)
-    if method in ("warm", "portfolio", "prior", "narrow"):
+    opts = dict(warm_start=False, sampler="tpe", prior_runs=False, narrow=False, explore_trials=0)
+    if method in ("warm", "portfolio", "prior", "narrow", "explore", "narrowx"):
         opts["warm_start"] = True
         opts["warm_start_strategy"] = "portfolio" if method == "portfolio" else args.strategy
     if method == "random":
         opts["sampler"] = "random"
     if method == "prior":
         opts["prior_runs"] = True
-    if method == "narrow":
+    if method in ("narrow", "narrowx"):
         opts["narrow"] = True
+    if method in ("explore", "narrowx"):
+        opts["explore_trials"] = args.explore
     n_trials = min(max(budgets), args.cap.get(method, max(budgets)))
     t0 = time.monotonic()
     res = search(
@@ -298,7 +302,9 @@ def main(argv=None):
     p.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"comma-separated, from: {', '.join(DATASETS)}")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--trials", default="1,5,10,25,50", help="budgets k at which the best-so-far is read")
-    p.add_argument("--methods", default="warm,cold,random", help="warm,cold,random[,portfolio,prior,narrow]")
+    p.add_argument("--methods", default="warm,cold,random", help="warm,cold,random[,portfolio,prior,narrow,explore,narrowx]")
+    p.add_argument("--explore", type=int, default=10,
+                   help="explore_trials of the explore and narrowx methods (random trials after the warm start)")
     p.add_argument("--strategy", default="blend", help="the warm start's warm_start_strategy (blend | portfolio)")
     p.add_argument("--wall", type=float, default=60.0, help="seconds for the equal-wall-time comparison with FLAML (0: skip)")
     p.add_argument("--kb", default=None, help="knowledge base (default location)")
@@ -424,7 +430,7 @@ def summarise(results):
               "| dataset | method | " + " | ".join(f"k={k}" for k in budgets) + " |",
               "|---|---|" + "---|" * len(budgets)]
     for name in names + ["**mean**"]:
-        for m in [m for m in methods if m in ("warm", "cold", "random", "portfolio")]:
+        for m in [m for m in methods if m in ("warm", "cold", "random", "portfolio", "explore", "narrow", "narrowx")]:
             cells = []
             for k in budgets:
                 c = cv.get((name, m, k)) if name != "**mean**" else mean([cv[(n, m, k)] for n in names])
@@ -462,7 +468,7 @@ def summarise(results):
             summary["warm@1 > cold@10 (CV)"] = rate(lambda n: gt(cv[(n, "warm", 1)], cv[(n, "cold", 10)]))
         for k in budgets:
             summary[f"warm@{k} >= random@{k} (CV)"] = rate(lambda n, k=k: ge(cv[(n, "warm", k)], cv[(n, "random", k)]))
-    for variant in ("portfolio", "prior", "narrow"):
+    for variant in ("portfolio", "prior", "narrow", "explore", "narrowx"):
         if variant in methods and "warm" in methods:
             for k in budgets:
                 summary[f"{variant}@{k} >= warm@{k} (CV)"] = rate(lambda n, k=k: ge(cv[(n, variant, k)], cv[(n, "warm", k)]))

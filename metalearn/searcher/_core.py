@@ -65,6 +65,7 @@ def search(
     algorithms: Sequence[str] | None = _D.algorithms,
     prior_runs: bool = _D.prior_runs,
     narrow: bool = _D.narrow,
+    explore_trials: int = _D.explore_trials,
     configurations: Sequence[tuple[str, Mapping[str, Any]]] = _D.configurations,
     sampler: str = _D.sampler,
     cv: int = _D.cv,
@@ -123,6 +124,9 @@ def search(
         Add the nearest datasets' past runs as completed prior trials, so TPE starts with a model.
     narrow : bool
         Restrict the space to the algorithms among the top recommendations.
+    explore_trials : int
+        After the warm start, this many sampled trials are random before TPE models the history
+        (:mod:`metalearn.searcher._sampler`); a cold search is unchanged.
     configurations : sequence of (algorithm, params)
         Configurations of your own to try first (before the warm start).
     sampler : {"tpe", "random"}
@@ -183,7 +187,7 @@ def search(
         n_trials=n_trials, time_budget=time_budget, metric=metric, warm_start=warm_start,
         warm_start_strategy=warm_start_strategy, exclude_datasets=exclude_datasets or (), n_jobs=n_jobs, seed=seed,
         storage=storage, study_name=study_name, algorithms=algorithms, prior_runs=prior_runs, narrow=narrow,
-        configurations=configurations, sampler=sampler, cv=cv, trial_timeout=trial_timeout,
+        explore_trials=explore_trials, configurations=configurations, sampler=sampler, cv=cv, trial_timeout=trial_timeout,
         memory_limit_mb=memory_limit_mb, fidelity=fidelity, ensemble=ensemble,
         refit=refit or output is not None, refit_timeout=refit_timeout, write_back=write_back, progress=progress,
     )

@@ -3,7 +3,8 @@
 * :func:`recommendations`: the recommender's top configurations for the dataset, as many as the
   warm start (and ``narrow``) need, or why there are none;
 * :func:`narrowed`: the space cut to the recommended algorithms (``narrow=True``);
-* :func:`open_study`: the Optuna study, new or joined in a shared storage;
+* :func:`open_study`: the Optuna study, new or joined in a shared storage, its TPE sampler exploring
+  at random for ``explore_trials`` trials after the warm start (:mod:`._sampler`);
 * :func:`enqueue_first_trials`: the given configurations, then the warm start (:mod:`._plan`'s
   plan, ordered by gain per second and cut to what fits under a time budget by :mod:`._cost`),
   then, with ``prior_runs``, the neighbours' runs as completed prior trials.
@@ -18,6 +19,7 @@ from metalearn.exceptions import RecommendationError, SearchError
 from metalearn.searcher._cost import CostModel, budget_warm_start
 from metalearn.searcher._inputs import meta_features_of
 from metalearn.searcher._plan import algorithm_regret, warm_start_plan
+from metalearn.searcher._sampler import exploring
 from metalearn.searcher._study import (
     ATTR_ALGORITHM,
     ATTR_PARAMS,
@@ -76,7 +78,8 @@ def open_study(config: SearchConfig, dataset, metric: str):
     study_name = config.study_name
     if config.storage is not None and study_name is None:
         study_name = study_name_for(dataset, metric)
-    study = create_study(config.storage, make_sampler(config.sampler, config.seed), study_name)
+    sampler = exploring(make_sampler(config.sampler, config.seed), config.explore_trials, config.seed)
+    study = create_study(config.storage, sampler, study_name)
     return study, not study.get_trials(deepcopy=False)
 
 

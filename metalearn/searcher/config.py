@@ -156,6 +156,7 @@ CONSTRAINTS: Mapping[str, tuple] = MappingProxyType({
     "algorithms": (_NONE, _Items("registry names")),
     "prior_runs": (_BOOL,),
     "narrow": (_BOOL,),
+    "explore_trials": (_Interval(Integral, 0),),
     "configurations": (_Pairs(),),
     "sampler": (_Options(SAMPLERS), _OptunaSampler()),
     "cv": (_Interval(Integral, 2),),
@@ -195,6 +196,9 @@ class SearchConfig:
     algorithms: tuple | None = None
     prior_runs: bool = False
     narrow: bool = False
+    explore_trials: int = 0
+    """Sampled trials after the warm start that are random before TPE takes over (:mod:`._sampler`);
+    without it TPE's "good" group is the best warm trials and the search stays near them."""
     configurations: tuple = ()
     sampler: Any = "tpe"
     cv: int = 5
