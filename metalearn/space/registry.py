@@ -145,7 +145,7 @@ def default_params(name: str) -> dict:
     """The default configuration: scikit-learn's defaults of the searched, active parameters.
 
     >>> default_params("KNeighborsClassifier")
-    {'n_neighbors': 5, 'weights': 'uniform', 'p': 2.0}
+    {'n_neighbors': 5, 'weights': 'uniform', 'metric': 'minkowski'}
     """
     spec = get_algorithm(name)
     values: dict = {}
