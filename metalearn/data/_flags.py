@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["flag_columns", "FLAGS", "HIGH_CARDINALITY"]
+__all__ = ["flag_columns", "FLAGS", "HIGH_CARDINALITY", "INDEX_NAMES"]
 
 #: Categorical columns with more levels than this are flagged ``high_cardinality``.
 HIGH_CARDINALITY = 1000
@@ -18,12 +18,18 @@ FLAGS = ("all_missing", "constant", "identifier", "high_cardinality", "mixed_typ
 
 
 
+#: Column names that mark a written-out row index (R's ``rownames``, pandas' ``Unnamed: 0``): such a column,
+#: integer and unique per row, is an identifier even out of order (on data sorted by the target it leaks it).
+INDEX_NAMES = frozenset({"rownames", "row.names", "row_names", "index", "id", "unnamed: 0"})
+
+
 def flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str]) -> None:
     """Flag all-missing, constant, identifier-like and high-cardinality columns.
 
     Categoricals are counted from their codes; numeric columns need no hashing:
     constant is min == max with nothing missing, an identifier is integer-valued
-    and strictly monotonic (all distinct, in order).
+    and strictly monotonic (all distinct, in order), or integer-valued, all distinct and named like a
+    row index (:data:`INDEX_NAMES`).
     """
     n_rows = X.shape[0]
     for col in X.columns:
@@ -54,6 +60,8 @@ def flag_columns(X: pd.DataFrame, flags: dict[str, list[str]], notes: list[str])
             step = np.diff(values)
             if (step > 0).all() or (step < 0).all():
                 flags["identifier"].append(col)
+            elif str(col).strip().lower() in INDEX_NAMES and np.unique(values).size == n_rows:
+                flags["identifier"].append(col)  # a row index written out, in shuffled or sampled order
     if flags["all_missing"]:
         notes.append(f"all-missing column(s) kept for characterization: {', '.join(flags['all_missing'])}")
     if flags["constant"]:
