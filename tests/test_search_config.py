@@ -95,7 +95,7 @@ def test_the_settings_recorded_in_the_kb():
     assert settings == {
         "n_trials": 8, "time_budget": None, "warm_start": 10, "n_jobs": 2, "seed": 1, "storage": False,
         "study_name": "s", "sampler": "tpe", "cv": 3, "prior_runs": False, "narrow": False,
-        "warm_start_strategy": "blend", "algorithms": ["GaussianNB"], "exclude_datasets": [],
+        "explore_trials": 0, "warm_start_strategy": "blend", "algorithms": ["GaussianNB"], "exclude_datasets": [],
     }
     assert SearchConfig().settings(study_name=None, algorithms=())["time_budget"] == 60.0
 

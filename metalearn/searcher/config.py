@@ -277,6 +277,6 @@ class SearchConfig:
             "n_trials": self.n_trials, "time_budget": self.budget_seconds, "warm_start": self.n_warm,
             "n_jobs": self.workers, "seed": self.seed, "storage": bool(self.storage), "study_name": study_name,
             "sampler": str(self.sampler), "cv": self.cv, "prior_runs": self.prior_runs, "narrow": self.narrow,
-            "warm_start_strategy": self.warm_start_strategy, "algorithms": list(algorithms),
+            "explore_trials": self.explore_trials, "warm_start_strategy": self.warm_start_strategy, "algorithms": list(algorithms),
             "exclude_datasets": [str(x) for x in self.exclude_datasets],
         }
