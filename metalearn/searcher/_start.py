@@ -104,7 +104,7 @@ def enqueue_first_trials(study, config: SearchConfig, *, recs, kb, dataset, data
             plan, skipped = budget_warm_start(
                 plan, CostModel.from_kb(kb, neighbours), kb, n_rows=len(dataset.y),
                 n_features=dataset.X.shape[1], seconds_left=deadline - time.monotonic(),
-                first_rung_share=1.0 / config.cv if config.fidelity else 1.0)
+                first_rung_share=1.0 / config.cv if config.fidelity else 1.0, n_workers=config.workers)
             notes.extend(skipped)
         starting.extend((name, params, "warm_start") for name, params, _reason in plan)
     seen = set()
