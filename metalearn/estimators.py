@@ -60,6 +60,7 @@ class _MetaLearnBase(BaseEstimator):
         time_budget=_CONFIG.time_budget,
         metric=_CONFIG.metric,
         warm_start=_CONFIG.warm_start,
+        explore_trials=_CONFIG.explore_trials,
         kb=None,
         exclude_datasets=_CONFIG.exclude_datasets,
         algorithms=_CONFIG.algorithms,
@@ -74,6 +75,7 @@ class _MetaLearnBase(BaseEstimator):
         self.time_budget = time_budget
         self.metric = metric
         self.warm_start = warm_start
+        self.explore_trials = explore_trials
         self.kb = kb
         self.exclude_datasets = exclude_datasets
         self.algorithms = algorithms
@@ -131,7 +133,7 @@ class _MetaLearnBase(BaseEstimator):
             seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         config = SearchConfig(
             n_trials=self.n_trials, time_budget=self.time_budget, metric=self.metric, warm_start=self.warm_start,
-            exclude_datasets=self.exclude_datasets, n_jobs=self.n_jobs, seed=seed, algorithms=self.algorithms,
+            explore_trials=self.explore_trials, exclude_datasets=self.exclude_datasets, n_jobs=self.n_jobs, seed=seed, algorithms=self.algorithms,
             cv=self.cv, trial_timeout=self.trial_timeout, memory_limit_mb=self.memory_limit_mb,
             write_back=self.write_back, refit=True,
         )
@@ -165,6 +167,8 @@ class MetaLearnClassifier(ClassifierMixin, _MetaLearnBase):
         scikit-learn scorer name; default ``balanced_accuracy``.
     warm_start : bool or int, default True
         Start from the knowledge base's top recommendations.
+    explore_trials : int, default 0
+        Random trials right after the warm start, before TPE models the search.
     kb : KnowledgeBase or path, optional
         The knowledge base (default location if ``None``).
     exclude_datasets : tuple, default ()

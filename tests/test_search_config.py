@@ -141,6 +141,7 @@ def test_the_cli_search_options_default_to_the_config():
     assert defaults["cv"] == config.cv and defaults["jobs"] == config.n_jobs and defaults["seed"] == config.seed
     assert defaults["warm_start_size"] == config.n_warm == DEFAULT_WARM_START
     assert defaults["warm_start_strategy"] == config.warm_start_strategy
+    assert defaults["explore_trials"] == config.explore_trials == 0
     assert defaults["trials"] == config.n_trials and defaults["time_budget"] == config.time_budget
     flags = ("no_warm_start", "no_write_back", "no_ensemble")  # each turns off an option that is on by default
     assert all(defaults[f] is False for f in flags) and config.warm_start and config.write_back and config.ensemble

@@ -67,3 +67,28 @@ def test_search_explores_after_given_configurations_the_same_for_any_jobs():
     # plain TPE is still in its 10 random start-up trials here, but draws them from another stream
     plain = metalearn.search(wine, n_jobs=1, **{**kwargs, "explore_trials": 0})
     assert key(plain)[:2] == key(one)[:2] and key(plain)[2:] != key(one)[2:]
+
+
+def test_cli_and_estimators_forward_explore_trials(monkeypatch):
+    from click.testing import CliRunner
+
+    import metalearn.searcher
+    from metalearn.cli import main as cli
+    from metalearn.estimators import MetaLearnClassifier
+
+    seen = []
+
+    def capture(dataset, config, kb=None):
+        seen.append(config)
+        raise SearchError("captured")
+
+    monkeypatch.setattr(metalearn.searcher, "run_search", capture)
+    done = CliRunner().invoke(cli, ["search", "data/examples/wine.csv", "--target", "cultivar", "--trials", "2",
+                                    "--explore-trials", "3", "--no-write-back"])
+    assert "captured" in done.output and seen[-1].explore_trials == 3
+    bad = CliRunner().invoke(cli, ["search", "data/examples/wine.csv", "--target", "cultivar", "--explore-trials", "-1"])
+    assert bad.exit_code == 2 and "--explore-trials" in bad.output
+    wine = metalearn.load_dataset("data/examples/wine.csv", "cultivar")
+    with pytest.raises(SearchError, match="captured"):
+        MetaLearnClassifier(n_trials=2, explore_trials=5).fit(wine.X, wine.y)
+    assert seen[-1].explore_trials == 5 and MetaLearnClassifier(explore_trials=5).get_params()["explore_trials"] == 5

@@ -28,6 +28,8 @@ from metalearn.searcher.config import DEFAULT_TIME_BUDGET, DEFAULT_TRIAL_TIMEOUT
 @click.option("--warm-start-strategy", type=click.Choice(WARM_START_STRATEGIES), default=SearchConfig.warm_start_strategy,
               show_default=True,
               help="blend: de-duplicated recommendations interleaved with strong defaults; portfolio: the recommender's top as-is.")
+@click.option("--explore-trials", type=click.IntRange(0), default=SearchConfig.explore_trials, show_default=True,
+              help="Random trials right after the warm start, before TPE models the search (0: TPE at once).")
 @click.option("--exclude", "exclude", multiple=True, metavar="DATASET",
               help="Dataset the recommender must not use (openml:ID or KB name); repeatable.")
 @click.option("--metric", default=None, help="scikit-learn scorer name (default: balanced_accuracy or r2).")
@@ -53,7 +55,8 @@ from metalearn.searcher.config import DEFAULT_TIME_BUDGET, DEFAULT_TRIAL_TIMEOUT
               help="Save the convergence plot (best score so far by trial; warm-start trials marked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and the trial table as one JSON object.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
-def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, warm_start_strategy, exclude, metric,
+def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm_start_size, warm_start_strategy, explore_trials, exclude,
+           metric,
            algorithms, jobs, storage, study_name, seed, cv, trial_timeout, memory_limit_mb, no_write_back, drop, no_ensemble,
            output, plot_path, as_json, progress):
     """Search for the best configuration on DATA, warm-started from the knowledge base.
@@ -92,7 +95,7 @@ def search(data, target, task, kb_path, trials, time_budget, no_warm_start, warm
         trial_timeout=trial_timeout, memory_limit_mb=memory_limit_mb, write_back=not no_write_back,
         ensemble=not no_ensemble, algorithms=tuple(algorithms.split(",")) if algorithms else None,
         refit=output is not None, progress=sys.stderr.isatty() if progress is None else progress,
-        warm_start_strategy=warm_start_strategy,
+        warm_start_strategy=warm_start_strategy, explore_trials=explore_trials,
     )
     result = run_search(dataset, config, kb=kb_path)
     if output is not None:
