@@ -21,9 +21,9 @@ Suites:
   server qualities (the issue's headline figures);
 * ``classification-all``: every dataset with OBOE runs, meta-features whatever the KB has;
 * ``regression``: every regression dataset of the KB with runs of at least 5 configurations;
-* ``dense``: the dense core (``kb/dense/runs.csv.gz`` and ``meta-features.csv.gz``: every dataset
-  run with the same configurations under stratified 5-fold CV, written by
-  ``scripts/dense/export_dense.py``) loaded into a fresh KB made from the shipped seed; leave one
+* ``dense``: the dense core (every dataset run with the same configurations under stratified
+  5-fold CV; ``scripts/dense/export_dense.py`` exports it to ``kb/dense/``, ``seed_dense.py``
+  makes it the seed set ``kb/seed/dense-*``) in a fresh KB made from the shipped seed; leave one
   dense dataset out at a time, recommend through the public ``recommend()`` path with the
   dataset's own meta-features (the groups ``metalearn recommend`` computes: no landmarkers),
   score by its dense runs, against the best fixed configuration and the greedy global portfolio
@@ -55,8 +55,7 @@ import pandas as pd
 
 from metalearn.recommender import DEFAULT_METRICS, QUERY_GROUPS, UNMATCHED_FEATURES, Recommender, greedy_portfolio
 
-DENSE_DIR = Path(__file__).resolve().parents[1] / "kb" / "dense"
-DENSE_SOURCE = "metalearn dense core"  # the source of the dense runs in the evaluation KB
+DENSE_SOURCE_FILE = "scripts/dense/build_dense.py"  # the dense runs' source ends with it (kb/seed/dense-sources.csv)
 DENSE_TARGET_TOP1 = 0.7  # top-1 regret at most 70% of the best fixed configuration's (#12)
 
 FLAML_FEATURES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "PercentageOfNumericFeatures")
@@ -324,42 +323,15 @@ def suites_for(rec: Recommender, kb, names, limit=None, part="all", log=print) -
     return out
 
 
-def load_dense(kb, directory: Path = DENSE_DIR) -> pd.DataFrame:
-    """Add the dense core's datasets, meta-features, configurations and runs to ``kb``.
+def load_dense(kb) -> pd.DataFrame:
+    """The dense core's datasets in ``kb`` (the shipped seed carries them: ``kb/seed/dense-*``).
 
-    Through the public KB API (configurations canonicalized as every importer does). Returns one row
-    per dense dataset: its KB ``dataset_id``, ``name``, ``task`` (from ``manifest.csv``).
-    """
-    from metalearn.kb import DatasetInput, RunInput
-
-    runs = pd.read_csv(directory / "runs.csv.gz", dtype={"params": str, "error": str})
-    values = pd.read_csv(directory / "meta-features.csv.gz")
-    manifest = pd.read_csv(directory / "manifest.csv").drop_duplicates("dataset").set_index("dataset")
-    names = sorted(set(runs["dataset"]) & set(manifest.index))
-    hashes = runs.drop_duplicates("dataset").set_index("dataset")["content_hash"]
-    ids = kb.add_datasets(
-        DatasetInput(name, task_type=str(manifest.at[name, "task"]), source=f"kb/dense:{name}",
-                     content_hash=str(hashes[name]), n_rows=int(manifest.at[name, "n_rows"]),
-                     n_cols=int(manifest.at[name, "n_features"]))
-        for name in names
-    )
-    id_of = dict(zip(names, ids))
-    for computed_by, group in values[values["dataset"].isin(id_of)].groupby("computed_by"):
-        kb.add_meta_features_many(
-            {id_of[name]: dict(zip(rows["name"], rows["value"].astype(float))) for name, rows in group.groupby("dataset")},
-            str(computed_by),
-        )
-    config_of = {}
-    for algorithm, params in runs[["algorithm", "params"]].drop_duplicates().itertuples(index=False):
-        config_of[(algorithm, params)] = kb.add_configuration(algorithm, json.loads(params)).configuration_id
-    kb.add_runs(
-        RunInput(id_of[r.dataset], config_of[(r.algorithm, r.params)], r.metric,
-                 None if pd.isna(r.score) else float(r.score), r.protocol, status=r.status,
-                 fit_time=None if pd.isna(r.fit_time) else float(r.fit_time),
-                 error=None if pd.isna(r.error) else str(r.error), source=DENSE_SOURCE)
-        for r in runs[runs["dataset"].isin(id_of)].itertuples(index=False)
-    )
-    return pd.DataFrame({"dataset_id": ids, "name": names, "task": [str(manifest.at[n, "task"]) for n in names]})
+    One row per dataset with dense runs: its KB ``dataset_id``, ``name`` and ``task``."""
+    runs = kb.runs_frame(status=None)
+    ids = sorted(set(runs.loc[runs["source"].astype(str).str.endswith(DENSE_SOURCE_FILE), "dataset_id"].astype(int)))
+    frame = kb.datasets_frame().reindex(ids)
+    return pd.DataFrame({"dataset_id": ids, "name": frame["name"].astype(str).tolist(),
+                         "task": frame["task_type"].astype(str).tolist()})
 
 
 def _dense_query(kb, dataset_id: int) -> dict:
@@ -380,7 +352,7 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
         return {"suite": name, "metric": metric, "n_datasets": int(len(mine)),
                 "note": "fewer than 3 dense datasets of this family"}
     runs = rec.runs(family, metric)
-    runs = runs[(runs["source"].astype(str) == DENSE_SOURCE) & runs["dataset_id"].isin(mine["dataset_id"])]
+    runs = runs[runs["source"].astype(str).str.endswith(DENSE_SOURCE_FILE) & runs["dataset_id"].isin(mine["dataset_id"])]
     wide = runs.pivot_table(index="dataset_id", columns="configuration_id", values="score", aggfunc="mean")
     wide = wide.reindex([d for d in mine["dataset_id"] if d in wide.index])
     scores = wide.to_numpy(dtype=float)
@@ -433,6 +405,9 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
     fixed, port = summary["best fixed configuration"], summary["greedy global portfolio of 5"]
     scored_top1 = [k for k, v in enumerate(per["public_top1"]) if v is not None]
     fixed_scored = _mean_scored([per["best_fixed_top1"][k] for k in scored_top1])  # the same datasets as pub's
+    pairs = [(per["public_top1"][k], per["best_fixed_top1"][k]) for k in scored_top1]
+    against_fixed = {"better": sum(a < b - 1e-12 for a, b in pairs), "same": sum(abs(a - b) <= 1e-12 for a, b in pairs),
+                     "worse": sum(a > b + 1e-12 for a, b in pairs)}
     counts = pd.Series([f for f in first if f]).value_counts()
     return {
         "suite": name, "part": "leave one dense dataset out", "metric": metric, "n_datasets": len(wide),
@@ -444,6 +419,7 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
                                 "dataset excluded by id and by name; regret against its best dense configuration, "
                                 "scored by its dense run of the recommended configuration (none: unscored)"},
         "best_fixed_top1_where_public_top1_scored": fixed_scored,
+        "public_top1_against_best_fixed": against_fixed,
         "targets": {"top1_at_most": DENSE_TARGET_TOP1 * fixed["top1_regret"],
                     "top1_at_most_on_the_scored": None if fixed_scored is None else DENSE_TARGET_TOP1 * fixed_scored,
                     "top1_met": pub["top1_regret"] is not None
@@ -455,13 +431,13 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
     }
 
 
-def dense_suites(path: Path, directory: Path = DENSE_DIR, log=print) -> list[dict]:
-    """A fresh KB from the shipped seed at ``path`` plus the dense core; one suite per task family."""
+def dense_suites(path: Path, log=print) -> list[dict]:
+    """A fresh KB from the shipped seed (the dense core included) at ``path``; one suite per task family."""
     from metalearn.kb import KnowledgeBase
 
     with KnowledgeBase.open(path, create="seed") as kb:
-        datasets = load_dense(kb, directory)
-        log(f"dense core: {len(datasets)} datasets added to a fresh seed KB ({', '.join(sorted(set(datasets['task'])))})")
+        datasets = load_dense(kb)
+        log(f"dense core: {len(datasets)} datasets in a fresh seed KB ({', '.join(sorted(set(datasets['task'])))})")
         rec = Recommender(kb)
         return [run_dense_suite(rec, kb, datasets, family=f, log=log) for f in ("classification", "regression")]
 
@@ -548,6 +524,10 @@ def main(argv=None) -> int:
                 print(f"on the {r['n_datasets'] - r['public_path']['unscored_top1']} datasets whose public top-1 is "
                       f"scored, the best fixed configuration's top-1 is {r['best_fixed_top1_where_public_top1_scored']:.4f} "
                       f"(target there <= {t['top1_at_most_on_the_scored']:.4f})")
+            if r.get("public_top1_against_best_fixed"):
+                c = r["public_top1_against_best_fixed"]
+                print(f"public top-1 against the best fixed configuration there: better on {c['better']}, the same "
+                      f"on {c['same']}, worse on {c['worse']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(dumps({

@@ -14,7 +14,7 @@ as the reference a KB that learns nothing would give.
 
 Usage::
 
-    python scripts/kb_learning_curve.py [--kb PATH] [--suite classification-96] [--limit N]
+    python scripts/kb_learning_curve.py [--kb PATH] [--suite classification-96|dense-regression|...] [--limit N]
         [--fractions 0.1,0.25,0.5,1] [--repeats 5] [--out docs/results/learning_curve]
 
 writes ``<out>.json``, ``<out>.md`` (the table) and ``<out>.png`` (the plot).
@@ -37,10 +37,15 @@ from metalearn.recommender import DEFAULT_METRICS, Recommender
 
 # The recommender's own evaluation, the sibling script: Python puts a script's folder first on
 # sys.path, so `python scripts/kb_learning_curve.py` finds it without editing sys.path.
-from evaluate_recommender import suites_for
+from evaluate_recommender import load_dense, run_dense_suite, suites_for
 
 FAMILY_OF_SUITE = {"classification-96": "classification", "classification-all": "classification",
-                   "regression": "regression"}
+                   "regression": "regression", "dense-classification": "classification",
+                   "dense-regression": "regression"}
+DENSE_SUITES = ("dense-classification", "dense-regression")
+"""Suites over the dense core (in the shipped seed, ``kb/seed/dense-*``): only the dense core is
+subsampled, the seed stays whole; every dense dataset of the family is evaluated, with the
+dense baselines of ``evaluate_recommender.run_dense_suite``."""
 
 
 class SubsampledRecommender:
@@ -64,7 +69,14 @@ class SubsampledRecommender:
 def curve(kb, suite: str, fractions, repeats: int, limit: int | None, log=print) -> list[dict]:
     family = FAMILY_OF_SUITE[suite]
     metric = "balanced_accuracy" if family == "classification" else DEFAULT_METRICS["regression"]
-    pool = np.array(sorted(Recommender(kb).runs(family, metric)["dataset_id"].unique()))
+    dense = None
+    if suite in DENSE_SUITES:
+        from metalearn.tasks import task_family
+
+        dense = load_dense(kb)
+        pool = np.array(sorted(int(d) for d, t in zip(dense["dataset_id"], dense["task"]) if task_family(t) == family))
+    else:
+        pool = np.array(sorted(Recommender(kb).runs(family, metric)["dataset_id"].unique()))
     log(f"{suite}: KB has {len(pool)} {family} datasets with {metric} runs")
     rows = []
     for frac in fractions:
@@ -75,8 +87,12 @@ def curve(kb, suite: str, fractions, repeats: int, limit: int | None, log=print)
             hidden = frozenset(int(d) for d in pool if d not in keep)
             t0 = time.perf_counter()
             rec = SubsampledRecommender(Recommender(kb), hidden)  # fresh caches per subsample
-            (res,) = suites_for(rec, kb, [suite], limit=limit, log=lambda *_: None)
-            m = res["methods"]
+            if dense is not None:
+                res = run_dense_suite(rec, kb, dense, family=family, log=lambda *_: None)
+                m = {**res["methods"], "metalearn": res["public_path"]}
+            else:
+                (res,) = suites_for(rec, kb, [suite], limit=limit, log=lambda *_: None)
+                m = res["methods"]
             rows.append({"fraction": frac, "n_kb_datasets": n_keep, "seed": seed, "n_eval": res["n_datasets"],
                          "top1_regret": m["metalearn"]["top1_regret"],
                          "best_of_5_regret": m["metalearn"]["best_of_5_regret"],
@@ -105,7 +121,9 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 def table(summary: list[dict], suite: str, metric: str) -> str:
     lines = [f"Suite `{suite}` ({metric}), leave-one-dataset-out over {summary[0]['n_eval']} datasets; "
-             "mean regret over the subsamples (± standard deviation across subsamples); lower is better.", "",
+             "mean regret over the subsamples (± standard deviation across subsamples); lower is better."
+             + (" Only the dense core is subsampled (the first column counts its datasets of this family); the "
+                "shipped seed stays whole." if suite in DENSE_SUITES else ""), "",
              "| KB datasets | subsamples | top-1 regret | best-of-5 regret | random config: top-1 | random: best of 5 |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for s in summary:

@@ -136,3 +136,22 @@ def test_build_skips_fully_exported_datasets_rebuilds_partial_ones_and_needs_the
     assert build_dense.main(args) == 2
     err = capsys.readouterr().err
     assert "--data-root" in err and "examples/zoo.csv" in err and "Traceback" not in err
+
+
+def test_a_dataset_still_being_built_is_not_exported_and_its_finished_rows_stay(dense, setup, tmp_path):
+    export_dense, _ = dense
+    root, manifest, portfolio, hashes = setup
+    out = tmp_path / "out"
+    full = export_dense.export(_kb(tmp_path / "cpu.sqlite", root, "cpu", portfolio), manifest, out,
+                               complete={"regression": 2})
+    assert (full.from_kb, full.runs) == (1, 2)
+    before = (out / "runs.csv.gz").read_bytes()
+    only_ridge = tmp_path / "ridge.json"  # a KB where cpu has 1 of its portfolio's 2 configurations so far
+    only_ridge.write_text(json.dumps(CHEAP[2:3]))
+    partial = _kb(tmp_path / "partial.sqlite", root, "cpu", only_ridge, n_ok=1)
+    summary = export_dense.export(partial, manifest, out, complete={"regression": 2})
+    assert (summary.from_kb, summary.kept, summary.runs) == (0, 1, 2)
+    assert (out / "runs.csv.gz").read_bytes() == before  # the finished rows were not replaced by the partial ones
+    fresh = tmp_path / "fresh"
+    assert export_dense.export(partial, manifest, fresh, complete={"regression": 2}).runs == 0
+    assert export_dense.portfolio_sizes(ROOT / "kb" / "dense") == {"classification": 79, "regression": 74}

@@ -13,7 +13,7 @@ Sources (see ``kb/README.md`` for the protocols and every mapping decision):
 Usage::
 
     python scripts/build_seed.py                 # pip download into ~/.cache/metalearn-seed, write kb/seed/
-    python scripts/build_seed.py --check         # rebuild in memory, compare with kb/seed/, print the summary
+    python scripts/build_seed.py --check         # rebuild in memory, compare with kb/seed/ (dense-* included), print the summary
     python scripts/build_seed.py --oboe PATH --lcdb PATH --autosklearn PATH   # use archives you already have
 
 The output is deterministic: rows are sorted, floats are written with a fixed
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Mapping
 
 from metalearn._seedtools.autosklearn import read_autosklearn
+from metalearn._seedtools.dense import encode_dense
 from metalearn._seedtools.lcdb import read_lcdb
 from metalearn._seedtools.oboe import read_oboe
 from metalearn._seedtools.output import encode, seed_tables, summary, write
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None, *, repo: Path | None = None) -> int:
     print(summary(seed))
     if args.check:
         blobs = {name: encode(name, rows) for name, rows in seed_tables(seed).items()}
+        dense = repo / "kb" / "dense"
+        if dense.is_dir():  # the dense core's set (kb/seed/dense-*) is a conversion of kb/dense/
+            blobs.update(encode_dense(dense))
         differ = [n for n, b in blobs.items() if not (args.out / n).is_file() or (args.out / n).read_bytes() != b]
         if differ:
             print(f"check FAILED: {', '.join(differ)} differ from a fresh build")

@@ -10,8 +10,10 @@ fresh KB) add up instead of overwriting each other: a dataset the KB holds repla
 files; the rows of datasets the KB does not hold are kept, unless the dataset has left the manifest
 (held out since, or its data changed), which the summary reports. Rows are sorted and the gzip
 header carries no time or name, so exporting the same inputs twice gives the same bytes.
-The files are progress, not yet part of the shipped seed (kb/seed/): the KEEL rows' licence
-is unstated (see kb/dense/manifest.csv).
+Then the shipped seed's dense set (``--seed``, default ``kb/seed/dense-*``) is rewritten from the
+merged files (:mod:`metalearn._seedtools.dense`), so the default KB carries what was exported.
+Only results and meta-features derived from the data are shipped, never the data (the KEEL rows'
+licence is unstated: see kb/dense/manifest.csv).
 
     python scripts/dense/export_dense.py --kb /work/dense/kb.sqlite --out kb/dense
 
@@ -92,13 +94,45 @@ def _merge(path: Path, header: list[str], fresh: list[list[str]], replaced: set[
     return sorted(kept + fresh), {r[h] for r in kept}, gone
 
 
-def export(kb: Path, manifest: Path, out: Path) -> ExportSummary:
+def portfolio_sizes(directory: Path) -> dict[str, int]:
+    """Distinct configurations per task family in the build's portfolios (``portfolio-<family>.json`` in
+    ``directory``), counted in the canonical form the KB stores (two entries for one estimator are one)."""
+    import json
+
+    from metalearn import space
+    from metalearn._canonical import canonical_json
+
+    sizes = {}
+    for family in ("classification", "regression"):
+        path = directory / f"portfolio-{family}.json"
+        if path.is_file():
+            entries = json.loads(path.read_text())
+            sizes[family] = len({(name, canonical_json(params)) for name, params in
+                                 (space.canonical_config(e["algorithm"], e.get("params") or {}) for e in entries)})
+    return sizes
+
+
+def export(kb: Path, manifest: Path, out: Path, complete: dict[str, int] | None = None) -> ExportSummary:
+    """Merge the KB's dense runs into ``out``. With ``complete`` (task family -> configurations in its
+    portfolio), a dataset whose runs in the KB cover fewer configurations is still being built: its
+    rows are not exported (those already in the files stay), so an export during a build never
+    replaces a finished dataset by a partial one, nor ships one half done."""
+    from metalearn.tasks import task_family
+
     rows = read_rows(manifest)
     if any(not r.get("content_hash") for r in rows):
         raise DataError(f"manifest {manifest} has rows without content_hash: regenerate it with "
                         "scripts/dense/materialize.py")
     allowed = {r["content_hash"] for r in rows}
     runs, qualities = _kb_rows(kb, sorted(allowed))
+    if complete:
+        family = {r["content_hash"]: task_family(r["task"]) for r in rows}
+        configs: dict[str, set] = {}
+        for r in runs:
+            configs.setdefault(r[1], set()).add((r[2], r[3]))
+        building = {h for h, c in configs.items() if len(c) < complete.get(family[h], 0)}
+        runs = [r for r in runs if r[1] not in building]
+        qualities = [q for q in qualities if q[1] not in building]
     from_kb = {r[1] for r in runs}
     out.mkdir(parents=True, exist_ok=True)
     all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, from_kb, allowed)
@@ -113,13 +147,20 @@ def main(argv=None) -> int:
     parser.add_argument("--kb", type=Path, default=Path("/work/dense/kb.sqlite"))
     parser.add_argument("--manifest", type=Path, default=Path("kb/dense/manifest.csv"))
     parser.add_argument("--out", type=Path, default=Path("kb/dense"))
+    parser.add_argument("--seed", type=Path, default=Path("kb/seed"),
+                        help="where the seed's dense-* files are rewritten from --out (default kb/seed)")
     args = parser.parse_args(argv)
     try:
-        summary = export(args.kb, args.manifest, args.out)
+        summary = export(args.kb, args.manifest, args.out, complete=portfolio_sizes(args.manifest.parent))
     except MetaLearnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary.line(args.out))
+    from metalearn._seedtools.dense import encode_dense
+
+    for name, blob in sorted(encode_dense(args.out).items()):
+        (args.seed / name).write_bytes(blob)
+    print(f"wrote {args.seed}/dense-* from {args.out}")
     return 0
 
 

