@@ -48,7 +48,7 @@ from metalearn.metafeatures._passes import Passes
 from metalearn.metafeatures._table import make_table
 from metalearn.exceptions import CharacterizationError
 
-__all__ = ["characterize", "MetaFeatures", "GROUPS", "OPENML_GROUPS"]
+__all__ = ["characterize", "MetaFeatures", "GROUPS", "OPENML_GROUPS", "names_in"]
 
 _GROUP_FUNCTIONS = MappingProxyType(
     {
@@ -64,6 +64,16 @@ _GROUP_FUNCTIONS = MappingProxyType(
 GROUPS: tuple[str, ...] = tuple(_GROUP_FUNCTIONS)
 #: The groups holding OpenML's quality names with OpenML's definitions.
 OPENML_GROUPS: tuple[str, ...] = ("general", "statistical", "info-theory", "cardinality")
+
+
+def names_in(groups: Iterable[str]) -> frozenset[str]:
+    """The meta-feature names the given groups compute (so that stored values can be cut to what
+    ``characterize(groups=...)`` would give).
+
+    >>> "NumberOfInstances" in names_in(["general"]), "NumberOfInstances" in names_in(["landmarking"])
+    (True, False)
+    """
+    return frozenset(name for g in _resolve_groups(groups) for name in _GROUP_FUNCTIONS[g][1])
 
 
 class MetaFeatures(Mapping):

@@ -52,7 +52,12 @@ def recommendations(kb, dataset, dataset_id, config: SearchConfig, metric: str) 
         return [], []
     from metalearn.recommender import recommend
 
-    mf = meta_features_of(kb, dataset, dataset_id)
+    from metalearn.metafeatures import names_in
+    from metalearn.recommender import QUERY_GROUPS
+
+    # the query recommend(dataset) makes: the stored or computed values cut to its groups (no landmarkers)
+    asked = names_in(QUERY_GROUPS)
+    mf = {k: v for k, v in meta_features_of(kb, dataset, dataset_id).items() if k in asked}
     blend = config.warm_start_strategy == "blend"
     top = max(3 * n_warm if blend else n_warm, 3 * DEFAULT_WARM_START if config.narrow else 0, 1)
     if config.algorithms is not None:  # recommendations outside the restricted space are dropped: ask for more
