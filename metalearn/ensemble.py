@@ -199,7 +199,10 @@ def fast_metric(metric: str, y, *, task: str, classes=None):
 def _usable(pred, n: int, width: int | None) -> bool:
     if pred is None:
         return False
-    arr = np.asarray(pred, dtype=float)
+    try:  # a classifier without predict_proba leaves labels, which may be text ("A", "B", ...): not usable
+        arr = np.asarray(pred, dtype=float)
+    except (TypeError, ValueError):
+        return False
     shape_ok = arr.shape == (n,) if width is None else arr.shape == (n, width)
     return bool(shape_ok and np.isfinite(arr).all())
 

@@ -89,6 +89,16 @@ def test_failed_members_are_skipped(wine):
         select_ensemble([None, bad], y, "balanced_accuracy", task="multiclass", classes=classes)
 
 
+def test_text_label_predictions_are_skipped_not_a_crash(wine):
+    # a member without predict_proba keeps its predicted labels; with text classes ("A".."Z", the letter
+    # benchmark set) they cannot be read as probabilities: the member is skipped, the search goes on
+    X, y, _, preds = wine
+    classes = np.sort(y.unique())
+    labels = np.array([f"class-{v}" for v in y], dtype=object)
+    sel = select_ensemble([labels, *preds], y, "balanced_accuracy", task="multiclass", classes=classes, rounds=5)
+    assert sel.skipped == (0,) and 0 not in sel.members
+
+
 def test_ties_are_deterministic(diabetes):
     X, y, _, preds = diabetes
     dup = [preds[2], preds[0], preds[2].copy(), preds[0].copy()]
