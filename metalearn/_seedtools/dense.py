@@ -33,13 +33,11 @@ from metalearn._canonical import config_hash
 from metalearn._seedtools.output import encode
 from metalearn._seedtools.records import Source
 
-__all__ = ["PREFIX", "RUNS_SOURCE", "DENSE_FILES", "dense_tables", "encode_dense", "dataset_key"]
+__all__ = ["PREFIX", "RUNS_SOURCE", "dense_tables", "encode_dense", "dataset_key"]
 
 PREFIX = "dense-"
 RUNS_SOURCE = "metalearn-dense-runs"
 BUILD_SCRIPT = "scripts/dense/build_dense.py"
-DENSE_FILES = ("runs.csv.gz", "meta-features.csv.gz", "manifest.csv")
-"""The files of ``kb/dense/`` the seed set is made from."""
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -82,16 +80,18 @@ def dense_tables(directory: Path) -> dict[str, list[list[str]]]:
     qualities = _read_csv(directory / "meta-features.csv.gz")
     makers = sorted({q["computed_by"] for q in qualities})
     version = makers[-1].partition(" ")[2] if makers else ""
-    configs: dict[str, set] = {}
+    from metalearn.tasks import task_family
+
+    run_configs: dict[str, set] = {}
     for r in runs:
-        configs.setdefault(r["dataset"], set()).add((r["algorithm"], r["params"]))
-    family = {name: "regression" if row["task"] == "regression" else "classification" for name, row in manifest.items()}
+        if r["dataset"] in manifest:
+            run_configs.setdefault(r["dataset"], set()).add((r["algorithm"], r["params"]))
+    family = {name: task_family(manifest[name]["task"]) for name in run_configs}
     widest: dict[str, int] = {}
-    for name, c in configs.items():
-        if name in manifest:
-            widest[family[name]] = max(widest.get(family[name], 0), len(c))
+    for name, c in run_configs.items():
+        widest[family[name]] = max(widest.get(family[name], 0), len(c))
     # a dataset with fewer configurations than the widest of its family was exported part-built: not shipped
-    names = sorted(name for name, c in configs.items() if name in manifest and len(c) == widest[family[name]])
+    names = sorted(name for name, c in run_configs.items() if len(c) == widest[family[name]])
     key = {name: dataset_key(manifest[name]) for name in names}
     source_of = {}
     sources = [Source(RUNS_SOURCE, "metalearn", version, BUILD_SCRIPT, "BSD-3-Clause",

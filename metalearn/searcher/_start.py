@@ -50,10 +50,8 @@ def recommendations(kb, dataset, dataset_id, config: SearchConfig, metric: str) 
         if config.write_back:
             meta_features_of(kb, dataset, dataset_id)
         return [], []
-    from metalearn.recommender import recommend
-
     from metalearn.metafeatures import names_in
-    from metalearn.recommender import QUERY_GROUPS
+    from metalearn.recommender import QUERY_GROUPS, recommend
 
     # the query recommend(dataset) makes: the stored or computed values cut to its groups (no landmarkers)
     asked = names_in(QUERY_GROUPS)
