@@ -340,6 +340,28 @@ def _dense_query(kb, dataset_id: int) -> dict:
     return {k: float(v) for k, v in row.items() if pd.notna(v) and not str(k).startswith("metalearn.Landmark")}
 
 
+def _dense_neighbours(F: np.ndarray, i: int, train: np.ndarray, T: np.ndarray, flaml: list[int]) -> dict:
+    """FLAML-style 1-NN and auto-sklearn-style kNN picks (column indices, best first) for held-out row ``i``.
+
+    ``F``: every dense dataset's meta-features (counts log-scaled); ``T``: the other datasets' regrets
+    (rows ``train``). Distances are min-max-scaled L1 over the features the held-out set has; FLAML's
+    over its four size features only; the kNN takes each neighbour's best configuration in turn."""
+    q = F[i]
+    known = ~np.isnan(q)
+    Ftr = F[train]
+    out = {}
+    if flaml and not np.isnan(q[flaml]).any():
+        pool = np.flatnonzero(~np.isnan(Ftr[:, flaml]).any(axis=1))
+        if len(pool):
+            j = pool[int(np.argmin(_minmax_l1(Ftr[pool][:, flaml], q[flaml])))]
+            out["FLAML-style 1-NN"] = list(np.argsort(T[j], kind="stable")[:5])
+    if known.any():
+        pool = np.flatnonzero((~np.isnan(Ftr[:, known])).mean(axis=1) >= 0.5)
+        nn = pool[np.argsort(_minmax_l1(Ftr[pool][:, known], q[known]), kind="stable")]
+        out["auto-sklearn-style kNN"] = _first_distinct((int(np.argmin(T[j])) for j in nn), 5)
+    return out
+
+
 def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str, log=print) -> dict:
     """Leave-one-dense-dataset-out through the public path, against the dense baselines (see the module doc)."""
     from metalearn.tasks import task_family
@@ -360,7 +382,12 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
     cols = list(wide.columns)
     names = dict(zip(mine["dataset_id"], mine["name"]))
     methods = {m: ([], []) for m in ("metalearn public path", "metalearn, dense candidates only", "random",
-                                    "best fixed configuration", "greedy global portfolio of 5")}
+                                    "best fixed configuration", "greedy global portfolio of 5",
+                                    "FLAML-style 1-NN", "auto-sklearn-style kNN")}
+    features = pd.DataFrame([_dense_query(kb, int(d)) for d in wide.index], index=wide.index)
+    features = _log_counts(features)
+    flaml = [list(features.columns).index(c) for c in FLAML_FEATURES if c in features.columns]
+    F = features.to_numpy(dtype=float)
     unscored, first = {"top1": 0, "all5": 0}, []
     per = {"dataset": [], "first": first, "public_top1": [], "public_best_of_5": [], "best_fixed_top1": []}
     for i, d in enumerate(wide.index):
@@ -396,6 +423,12 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
         pr = [float(r[k]) if have[k] else float(np.nanmax(r)) for k in portfolio]  # a failed run: the worst
         methods["greedy global portfolio of 5"][0].append(pr[0])
         methods["greedy global portfolio of 5"][1].append(min(pr))
+        near = _dense_neighbours(F, i, train, T, flaml)
+        for m in ("FLAML-style 1-NN", "auto-sklearn-style kNN"):
+            picks = near.get(m, portfolio)  # no usable meta-features: the global portfolio
+            pr = [float(r[k]) if have[k] else float(np.nanmax(r)) for k in picks]
+            methods[m][0].append(pr[0])
+            methods[m][1].append(min(pr))
         per["dataset"].append(names[d])
         per["public_top1"].append(reg[0] if reg else None)
         per["public_best_of_5"].append(min(scored) if scored else None)
@@ -478,6 +511,14 @@ def time_end_to_end(kb_path: Path, rows: int = 100_000, log=print) -> dict:
     return out
 
 
+def _versions() -> dict:
+    """The versions the figures depend on: the recommender's forest is seeded, but scikit-learn releases
+    may grow it differently (session 7's dense classification top-1 0.0393 read 0.0435 on scikit-learn 1.9.1)."""
+    from importlib import metadata
+
+    return {name: metadata.version(name) for name in ("scikit-learn", "numpy", "pandas", "scipy")}
+
+
 def dumps(obj) -> str:
     """JSON with 2-space indents, lists of numbers on one line each."""
     text = json.dumps(obj, indent=2)
@@ -533,7 +574,8 @@ def main(argv=None) -> int:
         args.json.write_text(dumps({
             "command": "python scripts/evaluate_recommender.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "targets": {"top1_regret": 0.018, "best_of_5_regret": 0.006},
-            "python": platform.python_version(), "seconds": elapsed, "suites": results, "timing": timing,
+            "python": platform.python_version(), "packages": _versions(), "seconds": elapsed, "suites": results,
+            "timing": timing,
         }) + "\n")
         print(f"\nwrote {args.json}")
     return 0
