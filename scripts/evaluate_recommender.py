@@ -26,13 +26,17 @@ Suites:
   makes it the seed set ``kb/seed/dense-*``) in a fresh KB made from the shipped seed; leave one
   dense dataset out at a time, recommend through the public ``recommend()`` path with the
   dataset's own meta-features (the groups ``metalearn recommend`` computes: no landmarkers),
-  score by its dense runs, against the best fixed configuration and the greedy global portfolio
-  of 5 chosen on the other dense datasets (issue #12's targets: top-1 at least 30% below the
-  best fixed configuration, best-of-5 below the portfolio), per task family present.
+  score by its dense runs, against the best fixed configuration, the greedy global portfolio
+  of 5, FLAML-style 1-NN and auto-sklearn-style kNN, chosen on the other dense datasets (issue
+  #12's targets: top-1 at least 30% below the best fixed configuration, best-of-5 below the
+  portfolio), per task family present.
+
+``--without-dense`` builds the KB from the seed without its dense set, for the figure before the
+dense core was added (issue #13: the 96 OBOE datasets before and after).
 
 Usage::
 
-    python scripts/evaluate_recommender.py [--kb PATH] [--suite NAME ...] [--limit N] [--timing]
+    python scripts/evaluate_recommender.py [--kb PATH | --without-dense] [--suite NAME ...] [--limit N] [--timing]
         [--json docs/results/recommender_eval.json]
 
 Without ``--kb`` a fresh KB is built from the bundled seed in a temporary directory.
@@ -511,6 +515,19 @@ def time_end_to_end(kb_path: Path, rows: int = 100_000, log=print) -> dict:
     return out
 
 
+def _seed_without_dense(seed_copy: Path, kb_path: Path) -> None:
+    """A KB at ``kb_path`` from the shipped seed's files except the dense core's set (copied to ``seed_copy``)."""
+    import shutil
+
+    from metalearn.kb import create_kb, find_seed
+
+    seed_copy.mkdir(parents=True)
+    for f in find_seed().iterdir():
+        if f.is_file() and not f.name.startswith("dense-"):
+            shutil.copy(f, seed_copy / f.name)
+    create_kb(kb_path, seed_dir=seed_copy)
+
+
 def _versions() -> dict:
     """The versions the figures depend on: the recommender's forest is seeded, but scikit-learn releases
     may grow it differently (session 7's dense classification top-1 0.0393 read 0.0435 on scikit-learn 1.9.1)."""
@@ -531,6 +548,9 @@ def main(argv=None) -> int:
     parser.add_argument("--kb", type=Path, default=None, help="KB file (default: fresh KB from the seed in a tmp dir)")
     parser.add_argument("--suite", action="append",
                         choices=["classification-96", "classification-all", "regression", "dense"])
+    parser.add_argument("--without-dense", action="store_true",
+                        help="a fresh KB from the seed without its dense core (kb/seed/dense-*): the figure before "
+                             "the dense core was added")
     parser.add_argument("--timing", action="store_true", help="also time recommend end to end on 100,000 rows")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N datasets of each suite")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
@@ -543,6 +563,10 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.kb or Path(tmp) / "kb.sqlite"
+        if args.without_dense:
+            if args.kb is not None or "dense" in names:
+                parser.error("--without-dense makes its own KB: not with --kb or --suite dense")
+            _seed_without_dense(Path(tmp) / "seed", path)
         t0 = time.perf_counter()
         results = []
         if set(names) - {"dense"}:
