@@ -529,8 +529,9 @@ def _seed_without_dense(seed_copy: Path, kb_path: Path) -> None:
 
 
 def _versions() -> dict:
-    """The versions the figures depend on: the recommender's forest is seeded, but scikit-learn releases
-    may grow it differently (session 7's dense classification top-1 0.0393 read 0.0435 on scikit-learn 1.9.1)."""
+    """The versions the figures depend on. The recommender's forest is seeded, but a scikit-learn release may
+    grow it differently: session 7's dense classification top-1 was 0.0393, and the same seed read 0.0435 on
+    a new machine with scikit-learn 1.9.1 (the cause was not isolated)."""
     from importlib import metadata
 
     return {name: metadata.version(name) for name in ("scikit-learn", "numpy", "pandas", "scipy")}
