@@ -133,8 +133,8 @@ def run_metalearn(method, row, train_csv, test, budget, seed, work, kb):
     final = result.get("final") or {}
     return {"holdout": score(test[row["target"]], pred.iloc[:, 0], row["task"]), "wall": wall,
             "cv": final.get("ensemble_score") if final.get("kind") == "ensemble" else result.get("best_score"),
-            "best_single_cv": final.get("best_single_score", result.get("best_score")), "trials": result["n_trials"], "model": final.get("kind"),
-            "members": len(final.get("members") or []),
+            "best_single_cv": final.get("best_single_score", result.get("best_score")),
+            "trials": result["n_trials"], "model": final.get("kind"), "members": len(final.get("members") or []),
             "pruned": sum(t["status"] == "pruned" for t in result["trials"])}
 
 

@@ -388,8 +388,8 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
     methods = {m: ([], []) for m in ("metalearn public path", "metalearn, dense candidates only", "random",
                                     "best fixed configuration", "greedy global portfolio of 5",
                                     "FLAML-style 1-NN", "auto-sklearn-style kNN")}
-    features = pd.DataFrame([_dense_query(kb, int(d)) for d in wide.index], index=wide.index)
-    features = _log_counts(features)
+    queries = [_dense_query(kb, int(d)) for d in wide.index]  # each held-out set's query, read once
+    features = _log_counts(pd.DataFrame(queries, index=wide.index))
     flaml = [list(features.columns).index(c) for c in FLAML_FEATURES if c in features.columns]
     F = features.to_numpy(dtype=float)
     unscored, first = {"top1": 0, "all5": 0}, []
@@ -401,7 +401,7 @@ def run_dense_suite(rec: Recommender, kb, datasets: pd.DataFrame, *, family: str
         T = np.where(np.isnan(T), np.nanmean(T, axis=0, keepdims=True), T)  # a failed run: the column's mean
         T = np.where(np.isnan(T), np.nanmean(T), T)
         have = ~np.isnan(r)
-        query = _dense_query(kb, int(d))
+        query = queries[i]
         exclude = [int(d), names[d]]  # by id (every name/id it has) and by name (a seed twin of that name)
         got = rec.recommend(meta_features=query, task=family, metric=metric, top=5, exclude_datasets=exclude)
         reg = [float(r[cols.index(x.configuration_id)]) if x.configuration_id in cols
