@@ -1,7 +1,8 @@
 """Write the dense core's fixed portfolios (one per task family) as JSON for `build_kb(portfolio=...)`.
 
 Every registry algorithm at its defaults, plus cheap, strong variants of HGB, RF, ET, logistic /
-linear, SVC/SVR, KNN, MLP, NB/LDA and GB (no GradientBoosting with max_depth=None, no linear SVC
+linear, SVC/SVR, KNN, MLP, NB/LDA and GB, with five points of OBOE's GradientBoosting grid for
+classification (no GradientBoosting with max_depth=None, no linear SVC
 with huge C, no 1000-tree AdaBoost). Each configuration is validated by the registry.
 
     python scripts/dense/portfolio.py --out kb/dense
@@ -27,6 +28,12 @@ CLASSIFICATION = [
     *[("KNeighborsClassifier", {"n_neighbors": k, "weights": w}) for k in (1, 5, 15, 35) for w in ("uniform", "distance")],
     *[("MLPClassifier", {"hidden_layer_sizes": h, "alpha": a, "max_iter": 300}) for h in ((64,), (128, 64)) for a in (1e-4, 1e-2)],
     *[("GradientBoostingClassifier", {"n_estimators": 200, "max_depth": d, "learning_rate": 0.1}) for d in (2, 4)],
+    # OBOE's GradientBoosting grid at its middle learning rates and both depths, written as OBOE's
+    # seed rows write them (defaults left out), so these configurations are the same KB rows as
+    # OBOE's: the recommender often ranks them first from OBOE's evidence, and a dense dataset
+    # must hold them for that pick to be scored (the default, lr 0.1 at depth 3, is already in)
+    *[("GradientBoostingClassifier", {k: v for k, v in (("learning_rate", lr), ("max_depth", d)) if v not in (0.1, 3)})
+      for lr in (0.05, 0.1, 0.25) for d in (3, 6) if (lr, d) != (0.1, 3)],
     ("LinearSVC", {"C": 0.1}), ("LinearSVC", {"C": 1.0}),
     ("DecisionTreeClassifier", {"max_depth": 5}), ("DecisionTreeClassifier", {"min_samples_leaf": 5}),
     ("AdaBoostClassifier", {"n_estimators": 100}),
