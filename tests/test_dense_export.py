@@ -154,4 +154,25 @@ def test_a_dataset_still_being_built_is_not_exported_and_its_finished_rows_stay(
     assert (out / "runs.csv.gz").read_bytes() == before  # the finished rows were not replaced by the partial ones
     fresh = tmp_path / "fresh"
     assert export_dense.export(partial, manifest, fresh, complete={"regression": 2}).runs == 0
-    assert export_dense.portfolio_sizes(ROOT / "kb" / "dense") == {"classification": 79, "regression": 74}
+    assert export_dense.portfolio_sizes(ROOT / "kb" / "dense") == {"classification": 84, "regression": 74}
+
+
+def test_a_configuration_added_to_the_portfolio_is_filled_in_on_an_exported_dataset(dense, setup, tmp_path):
+    export_dense, _ = dense
+    root, manifest, portfolio, hashes = setup
+    out = tmp_path / "out"
+    only_ridge, only_tree = tmp_path / "ridge.json", tmp_path / "tree.json"
+    only_ridge.write_text(json.dumps(CHEAP[2:3]))
+    only_tree.write_text(json.dumps(CHEAP[3:4]))
+    first = export_dense.export(_kb(tmp_path / "ridge.sqlite", root, "cpu", only_ridge, n_ok=1), manifest, out,
+                                complete={"regression": 1})  # the portfolio of one configuration, done
+    assert (first.from_kb, first.runs) == (1, 1)
+    ridge_rows, qualities = _rows(out / "runs.csv.gz"), (out / "meta-features.csv.gz").read_bytes()
+    backfill = _kb(tmp_path / "tree.sqlite", root, "cpu", only_tree, n_ok=1)  # the added one, on its own KB
+    assert export_dense.export(backfill, manifest, tmp_path / "empty", complete={"regression": 2}).runs == 0
+    summary = export_dense.export(backfill, manifest, out, complete={"regression": 2})
+    assert (summary.datasets, summary.from_kb, summary.kept, summary.runs) == (1, 1, 0, 2)
+    runs = _rows(out / "runs.csv.gz")
+    assert sorted(r[2] for r in runs) == ["DecisionTreeRegressor", "Ridge"]
+    assert [r for r in runs if r[2] == "Ridge"] == ridge_rows  # the exported run is kept as it was
+    assert (out / "meta-features.csv.gz").read_bytes() == qualities

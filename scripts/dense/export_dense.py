@@ -114,9 +114,12 @@ def portfolio_sizes(directory: Path) -> dict[str, int]:
 
 def export(kb: Path, manifest: Path, out: Path, complete: dict[str, int] | None = None) -> ExportSummary:
     """Merge the KB's dense runs into ``out``. With ``complete`` (task family -> configurations in its
-    portfolio), a dataset whose runs in the KB cover fewer configurations is still being built: its
-    rows are not exported (those already in the files stay), so an export during a build never
-    replaces a finished dataset by a partial one, nor ships one half done."""
+    portfolio), a dataset whose runs cover fewer configurations is still being built: its rows are not
+    exported (those already in the files stay), so an export during a build never replaces a finished
+    dataset by a partial one, nor ships one half done. A dataset the KB covers in full replaces its
+    rows in the files; one whose KB runs complete the files' runs (a configuration added to the
+    portfolio, run on the datasets exported before) adds the runs of the configurations the files
+    lack, and keeps the rest."""
     from metalearn.tasks import task_family
 
     rows = read_rows(manifest)
@@ -125,21 +128,33 @@ def export(kb: Path, manifest: Path, out: Path, complete: dict[str, int] | None 
                         "scripts/dense/materialize.py")
     allowed = {r["content_hash"] for r in rows}
     runs, qualities = _kb_rows(kb, sorted(allowed))
+    _, old_runs = read_gz_csv(out / "runs.csv.gz")
+    filling: set[str] = set()
     if complete:
         family = {r["content_hash"]: task_family(r["task"]) for r in rows}
-        configs: dict[str, set] = {}
-        for r in runs:
-            configs.setdefault(r[1], set()).add((r[2], r[3]))
-        building = {h for h, c in configs.items() if len(c) < complete.get(family[h], 0)}
-        runs = [r for r in runs if r[1] not in building]
-        qualities = [q for q in qualities if q[1] not in building]
+        in_kb, in_files = _configurations(runs), _configurations(old_runs)
+        need = {h: complete.get(family[h], 0) for h in in_kb}
+        filling = {h for h, c in in_kb.items() if len(c) < need[h] <= len(c | in_files.get(h, set()))}
+        building = {h for h, c in in_kb.items() if len(c | in_files.get(h, set())) < need[h]}
+        new = {(h, conf) for h, c in in_kb.items() if h in filling for conf in c - in_files.get(h, set())}
+        runs = [r for r in runs if r[1] not in building and (r[1] not in filling or (r[1], (r[2], r[3])) in new)]
+        qualities = [q for q in qualities if q[1] not in building and q[1] not in filling]
     from_kb = {r[1] for r in runs}
+    replaced = from_kb - filling
     out.mkdir(parents=True, exist_ok=True)
-    all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, from_kb, allowed)
-    all_q, _, _ = _merge(out / "meta-features.csv.gz", QUALITY_COLUMNS, qualities, from_kb, allowed)
+    all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, replaced, allowed)
+    all_q, _, _ = _merge(out / "meta-features.csv.gz", QUALITY_COLUMNS, qualities, replaced, allowed)
     n_runs = write_gz_csv(out / "runs.csv.gz", RUN_COLUMNS, all_runs)
     n_q = write_gz_csv(out / "meta-features.csv.gz", QUALITY_COLUMNS, all_q)
-    return ExportSummary(len(from_kb | kept), len(from_kb), len(kept), len(gone), n_runs, n_q)
+    return ExportSummary(len(from_kb | kept), len(from_kb), len(kept - from_kb), len(gone), n_runs, n_q)
+
+
+def _configurations(runs: list[list[str]]) -> dict[str, set[tuple[str, str]]]:
+    """Content hash -> the (algorithm, params) pairs its run rows cover."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for r in runs:
+        out.setdefault(r[1], set()).add((r[2], r[3]))
+    return out
 
 
 def main(argv=None) -> int:
