@@ -132,6 +132,24 @@ def test_an_ensemble_member_that_times_out_is_dropped_and_nothing_is_lost(glass)
         assert done.ensemble_score > done.best_single_score
 
 
+def test_ensemble_members_refit_in_parallel_give_the_same_ensemble(glass):
+    trials, preds = _oof_trials(glass, CONFIGS)
+    one = finalize(trials, preds, glass.X, glass.y, task=glass.task, metric="balanced_accuracy", n_jobs=1)
+    assert one.kind == "ensemble" and len(one.members) >= 2, one.notes
+    def fit(name, params, X, y, random_state=0):
+        t0 = time.time()
+        time.sleep(1.0)
+        model = fit_final(name, params, X, y, random_state=random_state)
+        model.refit_span_ = (t0, time.time())  # measured in the worker; the parent reads it off the model
+        return model
+
+    two = finalize(trials, preds, glass.X, glass.y, task=glass.task, metric="balanced_accuracy", n_jobs=2, fit=fit)
+    assert (two.kind, two.members, two.ensemble_score) == (one.kind, one.members, one.ensemble_score)
+    np.testing.assert_array_equal(two.model.predict(glass.X), one.model.predict(glass.X))
+    starts = sorted(est.refit_span_ for est in two.model.estimators_)
+    assert starts[1][0] < starts[0][1]  # the second member's refit began before the first one's ended
+
+
 def test_nothing_to_refit_says_so():
     failed = [TrialRecord(0, "GaussianNB", {}, float("nan"), "failed", False)]
     done = finalize(failed, {}, None, None, task="binary", metric="balanced_accuracy")

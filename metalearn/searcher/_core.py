@@ -320,7 +320,7 @@ def _result(study, runner, dataset, config, *, metric, algorithms, notes, datase
 
         done = finalize(records, runner.predictions, X, y, task=dataset.task, metric=metric, ensemble=config.ensemble,
                         random_state=config.random_state, refit_timeout=config.refit_timeout,
-                        memory_limit_mb=config.memory_limit_mb, progress=config.progress)
+                        memory_limit_mb=config.memory_limit_mb, progress=config.progress, n_jobs=config.workers)
         runner.predictions.clear()
         model = done.model
         notes.extend(done.notes)

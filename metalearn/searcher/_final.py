@@ -20,7 +20,10 @@ single-threaded like the trials, with a memory cap and a timeout: ``refit_timeou
 seconds per model if given, else :func:`refit_allowance` (``max(60 s, 3 x the trial's
 own CV time)``: a 5-fold CV fits five models on 80% of the rows, so a refit on all rows
 needs about a quarter of it). The refit is not counted in the search's time budget; it
-has this allowance of its own, and a progress bar shows it.
+has this allowance of its own, and a progress bar shows it. The ensemble's members are
+refitted ``n_jobs`` at a time (the search's ``--jobs``), each in its own worker, so the
+time after the deadline shrinks with the cores; the members and the model do not depend
+on ``n_jobs``.
 """
 
 from __future__ import annotations
@@ -106,6 +109,32 @@ def _refit(trial: TrialRecord, X, y, *, random_state, timeout, memory_limit_mb, 
     return None, reason
 
 
+def _refit_all(trials: list[TrialRecord], X, y, *, refit_timeout, n_jobs: int, bar, **kwargs) -> list[tuple]:
+    """``_refit`` of each trial, ``n_jobs`` at a time (threads, each waiting on its own worker process);
+    the (model, reason) pairs in the order of ``trials``."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    def one(t):
+        return _refit(t, X, y, timeout=refit_allowance(t, refit_timeout), **kwargs)
+
+    n = len(trials)
+    workers = max(1, min(int(n_jobs), n))
+    _describe(bar, f"refit {n} ensemble member(s)" + (f", {workers} at a time" if workers > 1 else ""))
+    if workers == 1:
+        out = []
+        for k, t in enumerate(trials, 1):
+            _describe(bar, f"refit ensemble member {k}/{n}: {t.algorithm}")
+            out.append(one(t))
+        return out
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metalearn-refit") as pool:
+        futures = {pool.submit(one, t): k for k, t in enumerate(trials)}
+        out: list = [None] * n
+        for done, future in enumerate(as_completed(futures), 1):
+            out[futures[future]] = future.result()
+            _describe(bar, f"refit ensemble members: {done}/{n} done, {workers} at a time")
+    return out
+
+
 def _ranked(trials: Sequence[TrialRecord]) -> list[TrialRecord]:
     """The finished trials, best CV score first (ties: earlier trial), one per configuration."""
     ok = [t for t in trials if t.status == "ok" and t.score is not None and math.isfinite(t.score)]
@@ -140,6 +169,7 @@ def finalize(
     memory_limit_mb: int | None = None,
     progress: bool = False,
     fit=None,
+    n_jobs: int = 1,
 ) -> FinalModel:
     """Refit the search's result: a greedy ensemble when it beats the best trial, else the best trial.
 
@@ -158,6 +188,8 @@ def finalize(
         Seconds per refit (default :func:`refit_allowance`).
     fit : callable, optional
         Replaces :func:`metalearn.evaluate.fit_final` (same signature). For tests.
+    n_jobs : int
+        How many ensemble members are refitted at once (each in its own worker process).
 
     Returns
     -------
@@ -175,7 +207,7 @@ def finalize(
         seen: dict[str, float] = {}  # the ensemble's CV score, when one was selected
         if ensemble:
             built = _ensemble(ranked, predictions, X, y, task=task, metric=metric, refit_timeout=refit_timeout,
-                              notes=notes, fitted=fitted, seen=seen, bar=bar, **kwargs)
+                              notes=notes, fitted=fitted, seen=seen, bar=bar, n_jobs=n_jobs, **kwargs)
             if built is not None:
                 return built
         for t in ranked[:MAX_FALLBACKS]:
@@ -197,7 +229,7 @@ def finalize(
             bar.close()
 
 
-def _ensemble(ranked, predictions, X, y, *, task, metric, refit_timeout, notes, fitted, seen, bar, **kwargs):
+def _ensemble(ranked, predictions, X, y, *, task, metric, refit_timeout, notes, fitted, seen, bar, n_jobs, **kwargs):
     """The ensemble FinalModel, or None (not enough candidates, or it does not beat the best trial)."""
     from metalearn.ensemble import select_ensemble, voting_ensemble
     from metalearn.exceptions import MetaLearnError
@@ -221,10 +253,10 @@ def _ensemble(ranked, predictions, X, y, *, task, metric, refit_timeout, notes, 
         return None
     members = list(zip(sel.members, sel.weights))
     kept = []
-    for index, weight in members:
+    refits = _refit_all([cands[i] for i, _ in members], X, y, refit_timeout=refit_timeout, n_jobs=n_jobs, bar=bar,
+                        **kwargs)
+    for (index, weight), (model, reason) in zip(members, refits):
         t = cands[index]
-        _describe(bar, f"refit ensemble member {len(kept) + 1}/{len(members)}: {t.algorithm}")
-        model, reason = _refit(t, X, y, timeout=refit_allowance(t, refit_timeout), **kwargs)
         if model is None:
             notes.append(f"ensemble member trial {t.number} ({t.algorithm}) dropped: its refit {reason}")
             continue
