@@ -83,9 +83,11 @@ def _kb_rows(kb: Path, hashes: list[str]) -> tuple[list[list[str]], list[list[st
     return [[_text(v) for v in r] for r in runs], [[_text(v) for v in r] for r in qualities]
 
 
-def _merge(path: Path, header: list[str], fresh: list[list[str]], replaced: set[str], allowed: set[str]):
-    """The file's rows for datasets not in ``replaced`` (and still ``allowed``) plus ``fresh``, sorted."""
-    old_header, old = read_gz_csv(path)
+def _merge(path: Path, header: list[str], fresh: list[list[str]], replaced: set[str], allowed: set[str],
+           current: tuple[list[str], list[list[str]]] | None = None):
+    """The file's rows for datasets not in ``replaced`` (and still ``allowed``) plus ``fresh``, sorted.
+    ``current`` is the file's (header, rows) when the caller has read it already."""
+    old_header, old = current if current is not None else read_gz_csv(path)
     if old_header and old_header != header:
         raise DataError(f"{path} has columns {old_header}, expected {header}: move it away or fix it")
     h = header.index("content_hash")
@@ -128,7 +130,8 @@ def export(kb: Path, manifest: Path, out: Path, complete: dict[str, int] | None 
                         "scripts/dense/materialize.py")
     allowed = {r["content_hash"] for r in rows}
     runs, qualities = _kb_rows(kb, sorted(allowed))
-    _, old_runs = read_gz_csv(out / "runs.csv.gz")
+    current_runs = read_gz_csv(out / "runs.csv.gz")
+    old_runs = current_runs[1]
     filling: set[str] = set()
     if complete:
         family = {r["content_hash"]: task_family(r["task"]) for r in rows}
@@ -142,7 +145,7 @@ def export(kb: Path, manifest: Path, out: Path, complete: dict[str, int] | None 
     from_kb = {r[1] for r in runs}
     replaced = from_kb - filling
     out.mkdir(parents=True, exist_ok=True)
-    all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, replaced, allowed)
+    all_runs, kept, gone = _merge(out / "runs.csv.gz", RUN_COLUMNS, runs, replaced, allowed, current_runs)
     all_q, _, _ = _merge(out / "meta-features.csv.gz", QUALITY_COLUMNS, qualities, replaced, allowed)
     n_runs = write_gz_csv(out / "runs.csv.gz", RUN_COLUMNS, all_runs)
     n_q = write_gz_csv(out / "meta-features.csv.gz", QUALITY_COLUMNS, all_q)
