@@ -124,7 +124,8 @@ def test_blended_warm_start_in_a_search_is_what_the_plan_says(wine, kb_path):
     KnowledgeBase.open(kb_path, create="seed").close()
     exclude = ("openml:187", "wine")
     with KnowledgeBase.open(kb_path, create=False) as kb:
-        recs = recommend(wine, kb=kb, top=12, exclude_datasets=exclude)
+        # the query the search makes: 3 x 4 warm-start candidates, 5 times more with `algorithms` given
+        recs = recommend(wine, kb=kb, top=3 * 4 * 5, exclude_datasets=exclude)
         regret = _algorithm_regret(kb, recs, "balanced_accuracy", set())
     assert regret and all(0.0 <= v <= 1.0 for v in regret.values())
     plan = warm_start_plan(recs, task=wine.task, algorithms=sorted({r.algorithm for r in recs} | set(FAST)
