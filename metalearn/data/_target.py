@@ -103,7 +103,12 @@ def normalise_target(
     if numeric is not None and np.all(np.mod(numeric.to_numpy(), 1) == 0):
         labels = numeric.astype(np.int64)
     elif numeric is not None:
-        labels = numeric
+        # scikit-learn calls non-whole float labels 'continuous' and refuses to classify them: they
+        # become text labels written as the numbers are ("0", "0.5", "1")
+        labels = numeric.map(lambda v: np.format_float_positional(v, trim="-"))
+        notes.append(f"target column {name!r} has class labels that are not whole numbers "
+                     f"(e.g. {labels.iloc[int(np.argmax(np.mod(numeric.to_numpy(), 1) != 0))]!r}): "
+                     "they are used as text labels")
     else:
         labels = y.astype(str) if not isinstance(y.dtype, pd.CategoricalDtype) else y
     labels = labels.astype("category").cat.remove_unused_categories().rename(name)
