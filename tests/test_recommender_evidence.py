@@ -72,14 +72,24 @@ def test_comparable_scores_keep_the_reference_protocol_of_each_dataset():
     assert same.loc[1].round(6).to_dict() == {1: 0.6, 2: 0.4}
 
 
-def test_regrets_are_scaled_by_their_dataset_spread():
-    regret = np.array([[0.0, 0.1, 0.2, 0.5], [0.0, 0.01, 0.02, 0.05]])
-    observed = np.array([[True, True, True, True], [True, True, True, False]])
+def test_regrets_are_scaled_by_their_dataset_spread_floored_at_its_lower_quartile():
+    base = np.array([0.0, 0.1, 0.2, 0.5])
+    regret = np.array([base, base * 2, base / 2, base / 100])  # spreads s, 2s, s/2 and s/100
+    observed = np.ones((4, 4), dtype=bool)
+    observed[1, 3] = False
     scaled = scaled_regret(regret, observed)
-    assert scaled[0].tolist() == (regret[0] / regret[0].std()).tolist()
-    assert scaled[1, :3].tolist() == (regret[1, :3] / regret[1, :3].std()).tolist() and scaled[1, 3] == 0.0
-    # the same preferences at a tenth of the spread weigh as much
-    np.testing.assert_allclose(scaled_regret(regret[:1] / 10, observed[:1]), scaled[:1])
+    sd = [regret[0].std(), regret[1, :3].std(), regret[2].std(), regret[3].std()]
+    floor = np.quantile(sd, 0.25)
+    assert sd[3] < floor < sd[2]
+    for i in range(3):  # a spread above the floor: divided by it
+        kept = observed[i]
+        np.testing.assert_allclose(scaled[i, kept], regret[i, kept] / sd[i])
+    assert scaled[1, 3] == 0.0
+    # the same preferences at half or twice the spread weigh as much ...
+    np.testing.assert_allclose(scaled[2], scaled[0])
+    # ... but a dataset where every configuration ties does not: its tiny differences are divided by the floor
+    np.testing.assert_allclose(scaled[3], regret[3] / floor)
+    assert scaled[3].max() < scaled[0].max() / 10
 
 
 def test_a_thin_configuration_is_first_only_where_it_dominates():
@@ -97,3 +107,26 @@ def test_a_thin_configuration_is_first_only_where_it_dominates():
     alone = observed.copy()
     alone[:, 2] = [True, False, False, False, False, False]
     assert first_choice(expected, regret, alone, min_support=5) == 0  # one shared dataset is not enough
+
+
+def test_a_configuration_the_neighbours_never_ran_is_not_first_however_good_elsewhere():
+    from metalearn.recommender.offline import RegretTable
+    from metalearn.recommender.portfolio import local_support
+
+    # column 1 has runs on many datasets (support 4), all far from the query; column 0 on the near ones
+    observed = np.array([[1, 0], [1, 0], [1, 1], [0, 1], [0, 1], [0, 1]], dtype=bool)
+    regret = np.where(observed, [[0.1, 0.0]] * 6, 0.0)
+    regret[2] = [0.2, 0.0]  # where both ran, column 1 dominates
+    weights = np.array([0.45, 0.45, 0.04, 0.02, 0.02, 0.02])
+    table = RegretTable(np.arange(6), np.arange(2), None, regret, regret, observed, ["A", "B"], [{}, {}])
+    local = local_support(table, weights)
+    np.testing.assert_allclose(local, [0.94, 0.1])
+    expected = np.array([0.1, 0.02])
+    assert first_choice(expected, regret, observed, min_support=3) == 1  # without local support: least expected
+    # with it, column 1 is thin near the query, and the far datasets cannot show it dominates there
+    assert first_choice(expected, regret, observed, min_support=3, local=local) == 0
+    assert first_choice(expected, regret, observed, min_support=3, local=local, min_local=0.1) == 1
+    # near datasets ran both: the least expected regret is first again
+    both = np.ones_like(observed)
+    full = RegretTable(np.arange(6), np.arange(2), None, regret, regret, both, ["A", "B"], [{}, {}])
+    assert first_choice(expected, regret, both, min_support=3, local=local_support(full, weights)) == 1

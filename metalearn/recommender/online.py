@@ -28,7 +28,7 @@ from metalearn.recommender.offline import (
     comparable_scores, decode_validated, derived_ratios, forest_proximity, hierarchical_prior, params_to_json,
     proximity, run_groups, scaled_regret,
 )
-from metalearn.recommender.portfolio import expected_regret, registered_picks
+from metalearn.recommender.portfolio import expected_regret, local_support, registered_picks
 from metalearn.recommender.records import Recommendation, RecommendationResult
 from metalearn.tasks import check_metric, task_family
 
@@ -358,7 +358,7 @@ class Recommender:
             importances = forest.feature_importances_
 
         expected, blend = expected_regret(table, weights)
-        picks, checked = registered_picks(table, family, expected, blend, top)
+        picks, checked = registered_picks(table, family, expected, blend, top, local_support(table, weights))
         if not picks:
             return self._cold_start(task, family, wanted, top, exclude)
         recs = self._explainer.recommendations(table, picks, checked, weights, distance, reason, n_neighbours)
